@@ -31,6 +31,8 @@ function(ikemesh_add_plugin name)
                                                      CXX_VISIBILITY_PRESET hidden
                                                      VISIBILITY_INLINES_HIDDEN ON)
   target_link_libraries(${target}-objects PUBLIC ikemesh::sdk ${ARG_LIBRARIES})
+  string(REPLACE "-" "_" ident "${name}")
+  target_compile_definitions(${target}-objects PRIVATE IKEMESH_PLUGIN_IDENT=${ident})
 
   add_library(${target} MODULE "${generated}")
   target_link_libraries(${target} PRIVATE ${target}-objects)

@@ -15,7 +15,7 @@ packages=(
   libboost-dev
   libgtest-dev libgmock-dev googletest
   # tests: namespaces, captures, users
-  iproute2 iputils-ping tcpdump util-linux procps psmisc
+  iproute2 iputils-ping tcpdump util-linux procps jq socat
 )
 
 missing=()

@@ -8,6 +8,9 @@
 //
 //   IKEMESH_PLUGIN_DESCRIPTOR(R"({"name": "auth-null", "version": "1.0", ...})")
 //   IKEMESH_PLUGIN_FACTORY(auth_null, NullAuthPlugin)
+//
+// The factory and the descriptor must be in the same shared object; the descriptor in one
+// translation unit only.
 #pragma once
 
 #include <exception>
@@ -70,7 +73,10 @@ using PluginFactory = Plugin*(Host& host, std::string& error);
 
 /// Exports the factory `ikemesh_plugin_<ident>` that constructs `Class(Host&)`. An exception
 /// from the constructor becomes the error the loader reports; nothing crosses the boundary.
-#define IKEMESH_PLUGIN_FACTORY(ident, Class)                                                   \
+/// `ident` may be a macro: plugins built by ikemesh_add_plugin() write
+/// `IKEMESH_PLUGIN_FACTORY(IKEMESH_PLUGIN_IDENT, MyPlugin)`.
+#define IKEMESH_PLUGIN_FACTORY(ident, Class) IKEMESH_PLUGIN_FACTORY_EXPANDED(ident, Class)
+#define IKEMESH_PLUGIN_FACTORY_EXPANDED(ident, Class)                                          \
   extern "C" __attribute__((visibility("default"))) ::ikemesh::Plugin* ikemesh_plugin_##ident( \
       ::ikemesh::Host& host, std::string& error) {                                             \
     try {                                                                                      \

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// ikemesh: the administration command. Talks to ikemeshd over its control socket.
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "ControlClient.hpp"
+
+using namespace ikemesh;
+
+namespace {
+
+constexpr const char* kDefaultControlSocket = "/run/ikemesh/ikemesh.ctl";
+
+std::string text(const QJsonValue& value) {
+  return value.toVariant().toString().toStdString();
+}
+
+std::string joined(const QJsonValue& value, const char* separator = ", ") {
+  std::string out;
+  for (const auto& item : value.toArray()) out += (out.empty() ? "" : separator) + text(item);
+  return out;
+}
+
+std::string duration(qint64 seconds) {
+  std::ostringstream out;
+  if (seconds >= 86400) out << seconds / 86400 << "d ";
+  if (seconds >= 3600) out << (seconds % 86400) / 3600 << "h ";
+  if (seconds >= 60) out << (seconds % 3600) / 60 << "m ";
+  out << seconds % 60 << "s";
+  return out.str();
+}
+
+void printStatus(const QJsonObject& r) {
+  auto plugins = r.value("plugins").toObject();
+  std::cout << "ikemeshd " << text(r["version"]) << ", pid " << text(r["pid"]) << ", up "
+            << duration(r["uptime"].toInteger()) << "\n"
+            << "config:   " << text(r["config"]) << "\n"
+            << "nss:      " << text(r["nssdir"]) << "\n"
+            << "control:  " << text(r["control"]) << "\n"
+            << "plugins:  " << text(plugins["loaded"]) << " loaded, " << text(plugins["rejected"])
+            << " rejected (SDK ABI " << text(r["sdkAbi"]) << ")\n"
+            << "features: " << joined(r["features"], " ") << "\n";
+}
+
+void printPlugins(const QJsonObject& r) {
+  auto list = r.value("plugins").toArray();
+  if (list.isEmpty()) {
+    std::cout << "no plugin files in " << joined(r["directories"]) << "\n";
+    return;
+  }
+  for (const auto& value : list) {
+    auto p = value.toObject();
+    bool loaded = p["verdict"].toString() == "loaded";
+    std::cout << (loaded ? "loaded   " : "rejected ") << text(p["name"]);
+    if (p.contains("version")) std::cout << " " << text(p["version"]) << " (ABI " << text(p["abi"]) << ")";
+    std::cout << "\n    file:     " << text(p["file"]) << "\n";
+    if (!joined(p["provides"]).empty()) std::cout << "    provides: " << joined(p["provides"]) << "\n";
+    if (!joined(p["depends"]).empty()) std::cout << "    depends:  " << joined(p["depends"]) << "\n";
+    if (!loaded) std::cout << "    reason:   " << text(p["reason"]) << "\n";
+  }
+}
+
+void printReload(const QJsonObject& r) {
+  std::cout << "reloaded";
+  if (r.contains("summary")) std::cout << ": " << text(r["summary"]);
+  std::cout << "\n";
+}
+
+void printStop(const QJsonObject&) {
+  std::cout << "ikemeshd is stopping\n";
+}
+
+struct Command {
+  const char* summary;
+  std::function<void(const QJsonObject&)> print;
+};
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> table{
+      {"status", {"show the daemon's state", printStatus}},
+      {"plugins", {"list every plugin file: loaded or rejected and why", printPlugins}},
+      {"reload", {"re-read the configuration, keeping SAs it does not change", printReload}},
+      {"stop", {"stop the daemon", printStop}},
+  };
+  return table;
+}
+
+std::string usage() {
+  std::string out =
+      "Usage: ikemesh [--ctl PATH] [--json] COMMAND\n\n"
+      "Options:\n"
+      "  --ctl PATH   control socket of the daemon (default /run/ikemesh/ikemesh.ctl)\n"
+      "  --json       print the daemon's answer as JSON\n\n"
+      "Commands:\n";
+  for (const auto& [name, command] : commands()) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-10s %s\n", name.c_str(), command.summary);
+    out += line;
+  }
+  out += "  watch      print the daemon's log as it happens (Ctrl-C to end)\n";
+  return out;
+}
+
+int watch(ControlClient& client, bool json) {
+  auto reply = client.request("watch", QJsonObject{{"events", QJsonArray{"log"}}});
+  if (!reply || !reply->value("ok").toBool()) {
+    std::cerr << "ikemesh: " << (reply ? text((*reply)["error"]) : reply.error().message) << "\n";
+    return 1;
+  }
+  std::cerr << "watching log events (Ctrl-C to end)" << std::endl;
+  for (;;) {
+    auto message = client.readMessage();
+    if (!message) {
+      std::cerr << "ikemesh: " << message.error().message << "\n";
+      return 1;
+    }
+    if (json) {
+      std::cout << QJsonDocument(*message).toJson(QJsonDocument::Compact).toStdString() << std::endl;
+      continue;
+    }
+    auto data = (*message)["data"].toObject();
+    std::cout << text(data["level"]) << " " << text(data["tag"]) << ": " << text(data["text"]) << std::endl;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QCoreApplication app(argc, argv);
+  QCommandLineParser parser;
+  QCommandLineOption help({"h", "help"}, "help");
+  QCommandLineOption ctl("ctl", "control socket", "path", kDefaultControlSocket);
+  QCommandLineOption json("json", "JSON output");
+  parser.addOptions({help, ctl, json});
+  if (!parser.parse(QCoreApplication::arguments())) {
+    std::cerr << "ikemesh: " << parser.errorText().toStdString() << "\n" << usage();
+    return 2;
+  }
+  auto positional = parser.positionalArguments();
+  if (parser.isSet(help)) {
+    std::cout << usage();
+    return 0;
+  }
+  if (positional.isEmpty()) {
+    std::cerr << usage();
+    return 2;
+  }
+  auto name = positional.takeFirst().toStdString();
+  bool isWatch = name == "watch";
+  auto command = commands().find(name);
+  if (command == commands().end() && !isWatch) {
+    std::cerr << "ikemesh: unknown command '" << name << "'\n" << usage();
+    return 2;
+  }
+  if (!positional.isEmpty()) {
+    std::cerr << "ikemesh: " << name << ": unexpected argument '" << positional.first().toStdString()
+              << "'\n";
+    return 2;
+  }
+
+  auto client = ControlClient::connect(parser.value(ctl).toStdString());
+  if (!client) {
+    std::cerr << "ikemesh: " << client.error().message << "\n";
+    return 1;
+  }
+  if (isWatch) return watch(*client, parser.isSet(json));
+
+  auto reply = client->request(name);
+  if (!reply) {
+    std::cerr << "ikemesh: " << reply.error().message << "\n";
+    return 1;
+  }
+  if (!reply->value("ok").toBool()) {
+    std::cerr << "ikemesh: " << name << ": " << text((*reply)["error"]) << "\n";
+    return 1;
+  }
+  auto result = reply->value("result").toObject();
+  if (parser.isSet(json)) {
+    std::cout << QJsonDocument(result).toJson(QJsonDocument::Indented).toStdString();
+    return 0;
+  }
+  command->second.print(result);
+  return 0;
+}

@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared helpers for ikemesh's script tests (e2e, interop, vm). Source it, then call
+# `ikm_init NAME`. Everything a test creates (namespaces, processes, files) is recorded and
+# removed by an EXIT trap, on every exit path. Processes are ended by PID, never by name.
+#
+# Environment (set by ctest): IKEMESH_BUILD (build tree), IKEMESH_ARTIFACTS (where logs and
+# captures of a failed run are kept).
+
+set -euo pipefail
+
+IKM_BIN="${IKEMESH_BUILD:?IKEMESH_BUILD is not set}/bin"
+IKM_PIDS=()
+IKM_NAMESPACES=()
+IKM_PREFIX=""
+IKM_TMP=""
+IKM_FAILED=1
+
+ikm_log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
+ikm_fail() {
+  ikm_log "FAIL: $*"
+  exit 1
+}
+
+# ikm_init NAME: a per-test prefix for namespaces (short: interface names are limited to 15
+# characters), a private temporary folder, and the cleanup trap.
+ikm_init() {
+  local name=$1
+  IKM_PREFIX="ikm$(printf '%s' "$name$$" | md5sum | cut -c1-5)"
+  IKM_TMP=$(mktemp -d "/tmp/ikemesh-$name.XXXXXX")
+  chmod 755 "$IKM_TMP"
+  mkdir -p "${IKEMESH_ARTIFACTS:=$IKM_TMP/artifacts}"
+  trap ikm_cleanup EXIT
+  trap 'exit 130' INT TERM
+  ikm_log "test $name: prefix $IKM_PREFIX, files in $IKM_TMP"
+}
+
+ikm_pass() {
+  IKM_FAILED=0
+  ikm_log "PASS"
+}
+
+ikm_cleanup() {
+  local rc=$?
+  set +e
+  local pid
+  for pid in "${IKM_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${IKM_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  local ns
+  for ns in "${IKM_NAMESPACES[@]}"; do
+    ip netns del "$ns" 2>/dev/null
+  done
+  if ((rc != 0 || IKM_FAILED)); then
+    cp -r "$IKM_TMP"/. "$IKEMESH_ARTIFACTS"/ 2>/dev/null
+    ikm_log "logs and captures kept in $IKEMESH_ARTIFACTS"
+    ((rc == 0)) && rc=1
+  fi
+  rm -rf "$IKM_TMP"
+  exit $rc
+}
+
+# ikm_track PID: end this process at cleanup.
+ikm_track() { IKM_PIDS+=("$1"); }
+
+# ikm_wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 50 ms until it succeeds.
+ikm_wait_for() {
+  local seconds=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || ikm_fail "timed out after ${seconds}s waiting for $what"
+    sleep 0.05
+  done
+}
+
+# ikm_start_daemon NAME [NETNS] -- ARGS...: starts ikemeshd in the foreground (in NETNS when
+# given) with its own run folder; sets IKM_CTL to its control socket, IKM_PID to its PID.
+ikm_start_daemon() {
+  local name=$1 ns=""
+  shift
+  if [[ ${1:-} != "--" ]]; then
+    ns=$1
+    shift
+  fi
+  [[ ${1:-} == "--" ]] && shift
+  local dir="$IKM_TMP/$name"
+  mkdir -p "$dir/run"
+  chmod 755 "$dir" "$dir/run"
+  local -a cmd=("$IKM_BIN/ikemeshd" --nofork --rundir "$dir/run" "$@")
+  [[ -n $ns ]] && cmd=(ip netns exec "$ns" "${cmd[@]}")
+  "${cmd[@]}" >"$dir/daemon.log" 2>&1 &
+  IKM_PID=$!
+  ikm_track "$IKM_PID"
+  IKM_CTL="$dir/run/ikemesh.ctl"
+  local deadline=$((SECONDS + 20))
+  until [[ -S $IKM_CTL ]] && "$IKM_BIN/ikemesh" --ctl "$IKM_CTL" status >/dev/null 2>&1; do
+    if ! kill -0 "$IKM_PID" 2>/dev/null; then
+      cat "$dir/daemon.log" >&2
+      ikm_fail "ikemeshd $name exited while starting"
+    fi
+    ((SECONDS < deadline)) || ikm_fail "ikemeshd $name did not open $IKM_CTL"
+    sleep 0.05
+  done
+}
+
+# ikm_stop_daemon PID: SIGTERM and wait; prints the exit status.
+ikm_stop_daemon() {
+  local pid=$1 status=0
+  kill -TERM "$pid"
+  wait "$pid" || status=$?
+  echo "$status"
+}
+
+# ikm_nsname NAME: the namespace name of node NAME in this test.
+ikm_nsname() { echo "$IKM_PREFIX-$1"; }
+
+# ikm_ns_add NAME: creates network namespace `ikm_nsname NAME` with loopback up. (Not in a
+# subshell: the namespace must be recorded for cleanup.)
+ikm_ns_add() {
+  local ns="$IKM_PREFIX-$1"
+  ip netns add "$ns"
+  IKM_NAMESPACES+=("$ns")
+  ip -n "$ns" link set lo up
+}
+
+# ikm_expect_contains TEXT NEEDLE WHAT: fails unless TEXT contains NEEDLE.
+ikm_expect_contains() {
+  [[ $1 == *"$2"* ]] || ikm_fail "$3: expected to find '$2' in: $1"
+}
