@@ -68,7 +68,12 @@ Result<QJsonObject> ControlClient::request(const std::string& command, const QJs
   int id = nextId_++;
   QJsonObject message{{"id", id}, {"command", QString::fromStdString(command)}, {"args", args}};
   auto line = QJsonDocument(message).toJson(QJsonDocument::Compact) + '\n';
-  if (auto rc = sendLine(line); !rc) return std::move(rc).error();
+  if (auto rc = sendLine(line); !rc) {
+    // The daemon may have refused us and closed before our request went out: what it said
+    // is still waiting to be read, and says more than "Broken pipe".
+    if (auto refusal = readMessage(); refusal && refusal->contains("error")) return refusal;
+    return std::move(rc).error();
+  }
   for (;;) {
     auto reply = readMessage();
     if (!reply) return reply;
