@@ -16,7 +16,9 @@ using EffectiveSettings = std::map<std::string, const ConfigSetting*>;
 struct Resolver {
   const std::map<std::string, const ConfigSection*>& connsByName;
   std::vector<ConfigError>& errors;
-  std::set<std::string> reportedLines;  // an also= cycle is reported once, not once per member
+  std::set<std::string> reportedLines;
+  // A cycle is reported once (where it is first found), not once per conn on it.
+  std::set<std::set<std::string>> reportedCycles;
 
   void report(const SourceLocation& where, std::string reason) {
     if (reportedLines.insert(where.toString()).second) errors.push_back({where, std::move(reason)});
@@ -34,7 +36,8 @@ struct Resolver {
         std::string path;
         auto start = std::find(chain.begin(), chain.end(), setting.value);
         for (auto it = start; it != chain.end(); ++it) path += *it + " -> ";
-        report(setting.where, "also= cycle: " + path + setting.value);
+        if (reportedCycles.insert(std::set<std::string>(start, chain.end())).second)
+          report(setting.where, "also= cycle: " + path + setting.value);
         continue;
       }
       auto target = connsByName.find(setting.value);
@@ -301,7 +304,7 @@ ConfigResult<Config> ConfigLoader::build(const ParsedConfig& parsed) const {
 
   config.setup = setupFrom(setupSections, config.mainFile, errors);
 
-  Resolver resolver{connsByName, errors, {}};
+  Resolver resolver{connsByName, errors, {}, {}};
   for (const ConfigSection* section : conns) {
     EffectiveSettings effective;
     std::vector<std::string> chain{section->name};
