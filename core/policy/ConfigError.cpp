@@ -8,6 +8,13 @@ std::string SourceLocation::toString() const {
   return file + ":" + std::to_string(line);
 }
 
+ConfigError fileError(const std::string& file, std::string reason) {
+  ConfigError error;
+  error.where.file = file;
+  error.reason = std::move(reason);
+  return error;
+}
+
 std::string joinErrors(const std::vector<ConfigError>& errors) {
   std::string text;
   for (const auto& error : errors) {

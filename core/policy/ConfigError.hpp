@@ -32,6 +32,9 @@ struct ConfigError {
   std::string toString() const { return where.toString() + ": " + reason; }
 };
 
+/// An error about a whole file (line 0): it cannot be read, or names no conn.
+ConfigError fileError(const std::string& file, std::string reason);
+
 /// Either a T or the list (never empty) of every error found. The parsers keep going after an
 /// error where they can, so that one run shows the administrator all the broken lines.
 template <typename T>

@@ -8,7 +8,13 @@ std::string InstanceName::connectionName() const {
 }
 
 std::string InstanceName::toString() const {
-  return "\"" + connectionName() + "\"[" + std::to_string(serial) + "] ..." + peer.toString();
+  std::string text(1, '"');  // appended, not "\"" + ...: GCC 12 -O3 warns falsely (-Wrestrict)
+  text += connectionName();
+  text += "\"[";
+  text += std::to_string(serial);
+  text += "] ...";
+  text += peer.toString();
+  return text;
 }
 
 InstanceName InstanceNamer::next(std::string_view templateName, const IpPrefix& groupPrefix,

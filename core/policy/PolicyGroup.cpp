@@ -51,8 +51,12 @@ std::string protocolName(std::uint8_t protocol) {
 
 std::string PolicyEntry::toString() const {
   std::string text = prefix.toString();
-  if (hasProtocolOrPorts())
-    text += " " + protocolName(protocol) + " " + std::to_string(localPort) + " " + std::to_string(peerPort);
+  if (!hasProtocolOrPorts()) return text;
+  for (const std::string& field :
+       {protocolName(protocol), std::to_string(localPort), std::to_string(peerPort)}) {
+    text += ' ';
+    text += field;
+  }
   return text;
 }
 
@@ -149,7 +153,7 @@ ConfigResult<std::vector<PolicyGroup>> loadPolicyGroups(const Config& config,
     }
     auto text = readTextFile(file);
     if (!text) {
-      errors.push_back({{file, 0}, text.error().message});
+      errors.push_back(fileError(file, text.error().message));
       continue;
     }
     auto group = parsePolicyGroup(*text, connection.name, file);

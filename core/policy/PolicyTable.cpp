@@ -50,7 +50,7 @@ ConfigResult<PolicyTable> PolicyTable::build(const Config& config, std::vector<P
       binding.type = connection->type;
       binding.action = actionOf(connection->type);
     } else {
-      errors.push_back({{group.file, 0}, "policy group '" + group.name + "' has no conn of that name"});
+      errors.push_back(fileError(group.file, "policy group '" + group.name + "' has no conn of that name"));
     }
     table.bindings_.push_back(std::move(binding));
   }
@@ -60,38 +60,41 @@ ConfigResult<PolicyTable> PolicyTable::build(const Config& config, std::vector<P
     for (std::uint32_t e = 0; e < entries.size(); ++e) {
       const PolicyEntry& entry = entries[e];
       Family& family = entry.prefix.address().isV4() ? table.v4_ : table.v6_;
-      std::uint32_t slotIndex = family.trie.slotFor(entry.prefix);
-      if (slotIndex >= family.slots.size()) family.slots.resize(slotIndex + 1);
-      Slot& slot = family.slots[slotIndex];
-
       // The same traffic in two groups would make the answer depend on file order.
-      std::vector<std::uint32_t> existing = slot.specificRules;
-      if (slot.plainRule != PrefixTrie::kNoSlot) existing.push_back(slot.plainRule);
-      bool duplicate = false;
-      for (std::uint32_t other : existing) {
-        const Rule& rule = table.rules_[other];
-        const PolicyEntry& earlier = table.entryOf(rule);
-        if (!earlier.sameTraffic(entry)) continue;
+      auto clash = [&](const Rule& earlier) {
         errors.push_back({entry.where, entry.toString() + " is already in group '" +
-                                           table.groups_[rule.group].name + "' at " +
-                                           earlier.where.toString() + "; an entry may be in one group only"});
-        duplicate = true;
-      }
-      if (duplicate) continue;
-
-      auto ruleIndex = static_cast<std::uint32_t>(table.rules_.size());
-      table.rules_.push_back({g, e});
+                                           table.groups_[earlier.group].name + "' at " +
+                                           table.entryOf(earlier).where.toString() +
+                                           "; an entry may be in one group only"});
+      };
       if (!entry.hasProtocolOrPorts()) {
-        slot.plainRule = ruleIndex;
+        std::uint32_t slot = family.plain.slotFor(entry.prefix);
+        if (slot < family.plainRules.size()) {
+          clash(family.plainRules[slot]);
+          continue;
+        }
+        family.plainRules.push_back({g, e});  // slots are handed out in order: slot == size
       } else {
-        slot.specificRules.push_back(ruleIndex);
-        std::stable_sort(slot.specificRules.begin(), slot.specificRules.end(),
-                         [&](std::uint32_t a, std::uint32_t b) {
-                           return table.entryOf(table.rules_[a]).specificity() >
-                                  table.entryOf(table.rules_[b]).specificity();
-                         });
+        std::uint32_t slot = family.specific.slotFor(entry.prefix);
+        if (slot >= family.specificRules.size()) family.specificRules.resize(slot + 1);
+        auto& rules = family.specificRules[slot];
+        auto same = std::find_if(rules.begin(), rules.end(),
+                                 [&](const Rule& r) { return table.entryOf(r).sameTraffic(entry); });
+        if (same != rules.end()) {
+          clash(*same);
+          continue;
+        }
+        rules.push_back({g, e});
+        std::stable_sort(rules.begin(), rules.end(), [&](const Rule& a, const Rule& b) {
+          return table.entryOf(a).specificity() > table.entryOf(b).specificity();
+        });
       }
+      ++table.entryCount_;
     }
+  }
+  for (Family* family : {&table.v4_, &table.v6_}) {
+    family->plain.buildIndex();
+    family->specific.buildIndex();
   }
   if (!errors.empty()) {
     std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
@@ -112,35 +115,45 @@ bool PolicyTable::isOwnAddress(const IpAddress& local, const IpAddress& peer) co
   return peer == local || std::binary_search(localAddresses_.begin(), localAddresses_.end(), peer);
 }
 
-std::uint32_t PolicyTable::bestRuleIn(const Slot& slot, const TrafficQuery& query) const {
-  if (query.protocol != 0) {
-    for (std::uint32_t rule : slot.specificRules) {
-      if (entryOf(rules_[rule]).matches(query.protocol, query.localPort, query.peerPort)) return rule;
-    }
+const PolicyTable::Rule* PolicyTable::bestSpecificRule(const Family& family, std::uint32_t slot,
+                                                       const TrafficQuery& query) const {
+  for (const Rule& rule : family.specificRules[slot]) {
+    if (entryOf(rule).matches(query.protocol, query.localPort, query.peerPort)) return &rule;
   }
-  return slot.plainRule;
-}
-
-PolicyMatch PolicyTable::matchOf(std::uint32_t rule) const {
-  if (rule == PrefixTrie::kNoSlot) return {};
-  return {&entryOf(rules_[rule]), &bindings_[rules_[rule].group]};
+  return nullptr;
 }
 
 PolicyMatch PolicyTable::lookup(const TrafficQuery& query) const {
   if (isOwnAddress(query.local, query.peer)) return {};
   const Family& family = familyOf(query.peer);
-  std::uint32_t slot;
-  if (query.protocol == 0) {
-    // The common case (the address alone): only plain entries count.
-    slot = family.trie.longestMatch(
-        query.peer, [&](std::uint32_t s) { return family.slots[s].plainRule != PrefixTrie::kNoSlot; });
-  } else {
-    slot = family.trie.longestMatch(query.peer, [&](std::uint32_t s) {
-      return bestRuleIn(family.slots[s], query) != PrefixTrie::kNoSlot;
-    });
-  }
-  if (slot == PrefixTrie::kNoSlot) return {};
-  return matchOf(bestRuleIn(family.slots[slot], query));
+  // Every prefix of the plain trie holds a plain rule, so any prefix is accepted.
+  const std::uint32_t plainSlot = family.plain.longestMatch(query.peer, [](std::uint32_t) { return true; });
+  const Rule* plain = plainSlot == PrefixTrie::kNoSlot ? nullptr : &family.plainRules[plainSlot];
+  if (query.protocol == 0 || family.specificRules.empty()) return plain ? matchOf(*plain) : PolicyMatch{};
+
+  // Entries with protocol/ports win over a plain CIDR of the same length, not over a longer one.
+  const std::uint32_t specificSlot = family.specific.longestMatch(
+      query.peer, [&](std::uint32_t slot) { return bestSpecificRule(family, slot, query) != nullptr; });
+  if (specificSlot == PrefixTrie::kNoSlot) return plain ? matchOf(*plain) : PolicyMatch{};
+  const Rule* specific = bestSpecificRule(family, specificSlot, query);
+  if (plain && entryOf(*plain).prefix.length() > entryOf(*specific).prefix.length()) return matchOf(*plain);
+  return matchOf(*specific);
+}
+
+std::vector<PolicyTable::Rule> PolicyTable::candidates(const TrafficQuery& query) const {
+  const Family& family = familyOf(query.peer);
+  std::vector<std::pair<int, Rule>> found;  // (prefix length * 2 + 1 for plain, rule)
+  family.specific.walk(query.peer, [&](int length, std::uint32_t slot) {
+    for (const Rule& rule : family.specificRules[slot]) found.emplace_back(length * 2, rule);
+  });
+  family.plain.walk(query.peer, [&](int length, std::uint32_t slot) {
+    found.emplace_back(length * 2 + 1, family.plainRules[slot]);
+  });
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Rule> rules;
+  for (const auto& [order, rule] : found) rules.push_back(rule);
+  return rules;
 }
 
 PolicyExplanation PolicyTable::explain(const TrafficQuery& query) const {
@@ -149,18 +162,10 @@ PolicyExplanation PolicyTable::explain(const TrafficQuery& query) const {
   explanation.peerIsOwnAddress = isOwnAddress(query.local, query.peer);
   const PolicyMatch winner = lookup(query);
 
-  const Family& family = familyOf(query.peer);
-  std::vector<std::uint32_t> candidates;  // shortest prefix first; at one prefix, most specific first
-  family.trie.walk(query.peer, [&](int, std::uint32_t slotIndex) {
-    const Slot& slot = family.slots[slotIndex];
-    candidates.insert(candidates.end(), slot.specificRules.begin(), slot.specificRules.end());
-    if (slot.plainRule != PrefixTrie::kNoSlot) candidates.push_back(slot.plainRule);
-  });
-
-  for (std::uint32_t rule : candidates) {
+  for (const Rule& rule : candidates(query)) {
     PolicyExplanation::Candidate candidate;
-    candidate.entry = &entryOf(rules_[rule]);
-    candidate.group = &bindings_[rules_[rule].group];
+    candidate.entry = &entryOf(rule);
+    candidate.group = &bindings_[rule.group];
     if (candidate.entry == winner.entry) {
       explanation.winner = std::move(candidate);
       continue;
@@ -206,29 +211,25 @@ std::string PolicyExplanation::toString() const {
 std::vector<IpAddress> PolicyTable::ownAddressesToExclude() const {
   std::vector<IpAddress> excluded;
   for (const auto& own : localAddresses_) {
-    const Family& family = familyOf(own);
-    bool covered = false;
-    family.trie.walk(own, [&](int, std::uint32_t slotIndex) {
-      const Slot& slot = family.slots[slotIndex];
-      auto capturing = [&](std::uint32_t rule) {
-        return bindings_[rules_[rule].group].action != PolicyAction::Pass;
-      };
-      if ((slot.plainRule != PrefixTrie::kNoSlot && capturing(slot.plainRule)) ||
-          std::any_of(slot.specificRules.begin(), slot.specificRules.end(), capturing))
-        covered = true;
-    });
-    if (covered) excluded.push_back(own);
+    TrafficQuery query{own, own};
+    for (const Rule& rule : candidates(query)) {
+      if (bindings_[rule.group].action != PolicyAction::Pass) {
+        excluded.push_back(own);
+        break;
+      }
+    }
   }
   return excluded;
 }
 
 std::size_t PolicyTable::memoryBytes() const {
-  std::size_t bytes = v4_.trie.memoryBytes() + v6_.trie.memoryBytes();
+  std::size_t bytes = 0;
   for (const Family* family : {&v4_, &v6_}) {
-    bytes += family->slots.capacity() * sizeof(Slot);
-    for (const auto& slot : family->slots) bytes += slot.specificRules.capacity() * sizeof(std::uint32_t);
+    bytes += family->plain.memoryBytes() + family->specific.memoryBytes();
+    bytes += family->plainRules.capacity() * sizeof(Rule);
+    bytes += family->specificRules.capacity() * sizeof(std::vector<Rule>);
+    for (const auto& rules : family->specificRules) bytes += rules.capacity() * sizeof(Rule);
   }
-  bytes += rules_.capacity() * sizeof(Rule);
   for (const auto& group : groups_) {
     bytes += group.entries.capacity() * sizeof(PolicyEntry);
     for (const auto& entry : group.entries) {

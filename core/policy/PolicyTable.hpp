@@ -96,39 +96,44 @@ class PolicyTable {
 
   const std::vector<PolicyGroup>& groups() const { return groups_; }
   const std::vector<PolicyGroupBinding>& bindings() const { return bindings_; }
-  std::size_t entryCount() const { return rules_.size(); }
+  std::size_t entryCount() const { return entryCount_; }
   /// A rough figure of the memory the tables take, for the benchmark and `status`.
   std::size_t memoryBytes() const;
 
  private:
   PolicyTable();
 
-  // Indices, not pointers, so that a copied table stays valid.
+  // An entry by position: groups_[group].entries[entry]. Indices, not pointers, so that a
+  // copied table stays valid.
   struct Rule {
     std::uint32_t group;
     std::uint32_t entry;
   };
-  // The entries at one prefix: at most one plain, and any number with protocol/ports, most
-  // specific first.
-  struct Slot {
-    std::uint32_t plainRule = PrefixTrie::kNoSlot;
-    std::vector<std::uint32_t> specificRules;
-  };
+  // Plain CIDRs and entries with protocol/ports live in separate tries: the address-only
+  // lookup (the hot path: traps and acquires) then accepts every prefix its trie holds and
+  // reads nothing beside the trie until it has its answer.
   struct Family {
-    explicit Family(IpAddress::Family family) : trie(family) {}
-    PrefixTrie trie;
-    std::vector<Slot> slots;
+    explicit Family(IpAddress::Family family) : plain(family), specific(family) {}
+    PrefixTrie plain;
+    std::vector<Rule> plainRules;  // by slot of `plain`: one rule per prefix
+    PrefixTrie specific;
+    std::vector<std::vector<Rule>> specificRules;  // by slot of `specific`: most specific first
   };
 
   const Family& familyOf(const IpAddress& address) const { return address.isV4() ? v4_ : v6_; }
-  std::uint32_t bestRuleIn(const Slot& slot, const TrafficQuery& query) const;
-  PolicyMatch matchOf(std::uint32_t rule) const;
-
   const PolicyEntry& entryOf(const Rule& rule) const { return groups_[rule.group].entries[rule.entry]; }
+  PolicyMatch matchOf(const Rule& rule) const {
+    return {&groups_[rule.group].entries[rule.entry], &bindings_[rule.group]};
+  }
+  // The most specific rule of a `specific` slot that matches the query, or nullptr.
+  const Rule* bestSpecificRule(const Family& family, std::uint32_t slot, const TrafficQuery& query) const;
+  // Every rule whose prefix contains the peer, shortest prefix first; at one prefix the most
+  // specific first, the plain CIDR last.
+  std::vector<Rule> candidates(const TrafficQuery& query) const;
 
   std::vector<PolicyGroup> groups_;  // owns the entries
   std::vector<PolicyGroupBinding> bindings_;
-  std::vector<Rule> rules_;
+  std::size_t entryCount_ = 0;
   Family v4_;
   Family v6_;
   std::vector<IpAddress> localAddresses_;  // sorted
