@@ -27,6 +27,9 @@ std::uint32_t PrefixTrie::slotFor(const IpPrefix& prefix) {
 }
 
 void PrefixTrie::buildIndex() {
+  index_.clear();
+  indexSlots_.clear();
+  if (nodes_.size() == 1) return;  // an empty trie (often the IPv6 one) is not worth 1 MiB
   // Renumber the nodes in depth-first order, so that a subtree lies in one stretch of memory
   // and the steps of a walk below depth 16 mostly stay in cache lines already loaded.
   std::vector<Node> ordered;
