@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Every policy group entry in two binary prefix tries (IPv4, IPv6), answering "which group,
-// and so which conn, applies to traffic to this peer?" (DESIGN.md §2 steps 1, 3 and 7).
+// Every policy group entry in binary prefix tries, one set for IPv4 and one for IPv6 (each
+// split into plain CIDRs and entries with protocol/ports), answering "which group, and so
+// which conn, applies to traffic to this peer?" (DESIGN.md §2 steps 1, 3 and 7).
 // The longest prefix wins; at the same length an entry with a protocol or ports wins over a
 // plain CIDR. The node's own addresses never match, even inside a listed /16.
 #pragma once
