@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "policy/ReloadDiff.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace ikemesh::policy {
+
+namespace {
+
+std::vector<std::string> changedKeys(const std::map<std::string, std::string>& before,
+                                     const std::map<std::string, std::string>& after) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : before) {
+    auto it = after.find(key);
+    if (it == after.end() || it->second != value) keys.insert(key);
+  }
+  for (const auto& [key, value] : after) {
+    if (!before.contains(key)) keys.insert(key);
+  }
+  return {keys.begin(), keys.end()};
+}
+
+const PolicyGroup* findGroup(const std::vector<PolicyGroup>& groups, const std::string& name) {
+  for (const auto& group : groups) {
+    if (group.name == name) return &group;
+  }
+  return nullptr;
+}
+
+// Entries of `from` with no entry of the same traffic in `other`.
+std::vector<PolicyEntry> missingFrom(const std::vector<PolicyEntry>& from,
+                                     const std::vector<PolicyEntry>& other) {
+  auto key = [](const PolicyEntry& e) {
+    return std::make_tuple(e.prefix, e.protocol, e.localPort, e.peerPort);
+  };
+  std::set<decltype(key(from.front()))> present;
+  for (const auto& entry : other) present.insert(key(entry));
+  std::vector<PolicyEntry> missing;
+  for (const auto& entry : from) {
+    if (!present.contains(key(entry))) missing.push_back(entry);
+  }
+  return missing;
+}
+
+}  // namespace
+
+ReloadDiff diffReload(const Config& oldConfig, const std::vector<PolicyGroup>& oldGroups,
+                      const Config& newConfig, const std::vector<PolicyGroup>& newGroups) {
+  ReloadDiff diff;
+  for (const auto& connection : oldConfig.connections) {
+    const Connection* after = newConfig.find(connection.name);
+    if (after == nullptr) {
+      diff.removedConnections.push_back(connection.name);
+      continue;
+    }
+    auto keys = changedKeys(connection.settings, after->settings);
+    if (!keys.empty()) diff.changedConnections.push_back({connection.name, std::move(keys)});
+  }
+  for (const auto& connection : newConfig.connections) {
+    if (oldConfig.find(connection.name) == nullptr) diff.addedConnections.push_back(connection.name);
+  }
+  diff.changedSetupKeys = changedKeys(oldConfig.setup.settings, newConfig.setup.settings);
+
+  static const std::vector<PolicyEntry> kNone;
+  auto compareGroup = [&](const std::string& name) {
+    const PolicyGroup* before = findGroup(oldGroups, name);
+    const PolicyGroup* after = findGroup(newGroups, name);
+    const auto& beforeEntries = before ? before->entries : kNone;
+    const auto& afterEntries = after ? after->entries : kNone;
+    GroupChange change{name, missingFrom(afterEntries, beforeEntries),
+                       missingFrom(beforeEntries, afterEntries)};
+    if (!change.added.empty() || !change.removed.empty()) diff.changedGroups.push_back(std::move(change));
+  };
+  for (const auto& group : oldGroups) compareGroup(group.name);
+  for (const auto& group : newGroups) {
+    if (findGroup(oldGroups, group.name) == nullptr) compareGroup(group.name);
+  }
+  return diff;
+}
+
+std::string ReloadDiff::toString() const {
+  std::string text;
+  auto line = [&](const std::string& s) { text += s + "\n"; };
+  for (const auto& name : addedConnections) line("conn '" + name + "' added");
+  for (const auto& name : removedConnections) line("conn '" + name + "' removed");
+  for (const auto& change : changedConnections) {
+    std::string keys;
+    for (const auto& key : change.changedKeys) keys += (keys.empty() ? "" : ", ") + key;
+    line("conn '" + change.name + "' changed: " + keys);
+  }
+  for (const auto& key : changedSetupKeys) line("config setup: " + key + " changed");
+  for (const auto& change : changedGroups) {
+    for (const auto& entry : change.added) line("group '" + change.group + "': + " + entry.toString());
+    for (const auto& entry : change.removed) line("group '" + change.group + "': - " + entry.toString());
+  }
+  return text;
+}
+
+}  // namespace ikemesh::policy
