@@ -78,6 +78,10 @@ void printStop(const QJsonObject&) {
   std::cout << "ikemeshd is stopping\n";
 }
 
+void printPolicy(const QJsonObject& r) {
+  std::cout << text(r["text"]);
+}
+
 struct Command {
   const char* summary;
   std::function<void(const QJsonObject&)> print;
@@ -89,13 +93,15 @@ const std::map<std::string, Command>& commands() {
       {"plugins", {"list every plugin file: loaded or rejected and why", printPlugins}},
       {"reload", {"re-read the configuration, keeping SAs it does not change", printReload}},
       {"stop", {"stop the daemon", printStop}},
+      {"policy",
+       {"IP [--from IP]: the group, CIDR, conn and shunts that apply to a peer, and why", printPolicy}},
   };
   return table;
 }
 
 std::string usage() {
   std::string out =
-      "Usage: ikemesh [--ctl PATH] [--json] COMMAND\n\n"
+      "Usage: ikemesh [--ctl PATH] [--json] COMMAND [ARGS]\n\n"
       "Options:\n"
       "  --ctl PATH   control socket of the daemon (default /run/ikemesh/ikemesh.ctl)\n"
       "  --json       print the daemon's answer as JSON\n\n"
@@ -139,7 +145,8 @@ int main(int argc, char** argv) {
   QCommandLineOption help({"h", "help"}, "help");
   QCommandLineOption ctl("ctl", "control socket", "path", kDefaultControlSocket);
   QCommandLineOption json("json", "JSON output");
-  parser.addOptions({help, ctl, json});
+  QCommandLineOption from("from", "our address (policy)", "ip");
+  parser.addOptions({help, ctl, json, from});
   if (!parser.parse(QCoreApplication::arguments())) {
     std::cerr << "ikemesh: " << parser.errorText().toStdString() << "\n" << usage();
     return 2;
@@ -160,6 +167,15 @@ int main(int argc, char** argv) {
     std::cerr << "ikemesh: unknown command '" << name << "'\n" << usage();
     return 2;
   }
+  QJsonObject args;
+  if (name == "policy") {
+    if (positional.size() != 1) {
+      std::cerr << "ikemesh: usage: ikemesh policy IP [--from IP]\n";
+      return 2;
+    }
+    args["peer"] = positional.takeFirst();
+    if (parser.isSet(from)) args["from"] = parser.value(from);
+  }
   if (!positional.isEmpty()) {
     std::cerr << "ikemesh: " << name << ": unexpected argument '" << positional.first().toStdString()
               << "'\n";
@@ -173,7 +189,7 @@ int main(int argc, char** argv) {
   }
   if (isWatch) return watch(*client, parser.isSet(json));
 
-  auto reply = client->request(name);
+  auto reply = client->request(name, args);
   if (!reply) {
     std::cerr << "ikemesh: " << reply.error().message << "\n";
     return 1;

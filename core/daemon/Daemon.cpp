@@ -16,6 +16,9 @@
 
 #include <ikemesh/abi.hpp>
 
+#include "daemon/LocalAddresses.hpp"
+#include "policy/RequiredFeatures.hpp"
+
 namespace ikemesh {
 namespace {
 
@@ -55,6 +58,13 @@ Result<void> Daemon::start() {
         return std::make_unique<QtHost>(d.name, logger_, workers_, this);
       });
   plugins_->load(options_.pluginDirs);
+  declarePluginKeys();
+  auto loaded = loadPolicy();
+  if (!loaded) return std::move(loaded).error();
+  policy_ = std::move(*loaded);
+  logger_.info(kTag, "loaded " + options_.configFile + ": " +
+                         std::to_string(policy_->config.connections.size()) + " conn(s), " +
+                         std::to_string(policy_->table.entryCount()) + " policy group entries");
 
   control_ = std::make_unique<ControlServer>(logger_);
   registerCommands();
@@ -114,13 +124,107 @@ void Daemon::requestStop(const std::string& why) {
   QTimer::singleShot(0, QCoreApplication::instance(), [] { QCoreApplication::quit(); });
 }
 
-Result<QJsonObject> Daemon::reload() {
-  ++reloads_;
-  return QJsonObject{{"reloads", static_cast<qint64>(reloads_)}};
+void Daemon::declarePluginKeys() {
+  for (const auto& record : plugins_->records()) {
+    if (record.verdict != PluginRecord::Verdict::Loaded) continue;
+    for (const auto& option : record.descriptor->options) {
+      policy::KeyDeclaration declaration{option.key,   option.type, option.values,
+                                         option.scope, option.doc,  record.name};
+      if (auto rc = schema_.declare(declaration); !rc)
+        logger_.error(kTag, "plugin '" + record.name + "': config key '" + option.key + "' ignored - " +
+                                rc.error().message);
+    }
+  }
 }
 
-std::optional<std::string> Daemon::value(std::string_view, std::string_view) const {
-  return std::nullopt;
+Result<std::unique_ptr<policy::MeshPolicy>> Daemon::loadPolicy() const {
+  auto loaded = policy::loadMeshPolicy(options_.configFile, schema_, options_.policiesDir);
+  if (!loaded) return loaded.toError();
+  auto features = plugins_->loadedFeatures();
+  auto missing =
+      policy::checkProviders(loaded->config.connections, {features.begin(), features.end()}, kernelHasEsp());
+  if (!missing.empty()) return fail(policy::joinErrors(missing));
+  auto mesh = std::make_unique<policy::MeshPolicy>(std::move(loaded).value());
+  mesh->table.setLocalAddresses(localAddresses());
+  return mesh;
+}
+
+Result<QJsonObject> Daemon::reload() {
+  auto loaded = loadPolicy();
+  if (!loaded) return fail("configuration not reloaded, the running one stays:\n" + loaded.error().message);
+  auto diff = policy::diffReload(*policy_, **loaded);
+  policy_ = std::move(*loaded);
+  ++reloads_;
+  auto summary = diff.empty() ? std::string("no change\n") : diff.toString();
+  summary.pop_back();
+  logger_.info(kTag, "reloaded " + options_.configFile + ": " + summary);
+  return QJsonObject{{"reloads", static_cast<qint64>(reloads_)},
+                     {"summary", QString::fromStdString(summary)},
+                     {"unchanged", diff.empty()}};
+}
+
+std::optional<std::string> Daemon::value(std::string_view conn, std::string_view key) const {
+  if (!policy_) return std::nullopt;
+  const auto& settings = [&]() -> const std::map<std::string, std::string>& {
+    if (conn.empty()) return policy_->config.setup.settings;
+    static const std::map<std::string, std::string> none;
+    auto* c = policy_->config.find(std::string(conn));
+    return c ? c->settings : none;
+  }();
+  auto it = settings.find(std::string(key));
+  if (it == settings.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<QJsonObject> Daemon::explainPolicy(const QJsonObject& args) const {
+  auto peer = IpAddress::parse(args.value("peer").toString().toStdString());
+  if (!peer)
+    return fail("policy: '" + args.value("peer").toString().toStdString() + "' is not an IP address");
+  IpAddress local;
+  if (args.contains("from")) {
+    auto from = IpAddress::parse(args.value("from").toString().toStdString());
+    if (!from)
+      return fail("policy: --from '" + args.value("from").toString().toStdString() +
+                  "' is not an IP address");
+    local = *from;
+  } else {
+    auto route = sourceAddressFor(*peer);
+    if (!route) return fail("policy: " + route.error().message + " (give --from)");
+    local = *route;
+  }
+  if (local.family() != peer->family())
+    return fail("policy: --from and the peer are of different address families");
+  policy::TrafficQuery query{local, *peer, static_cast<std::uint8_t>(args.value("protocol").toInt()),
+                             static_cast<std::uint16_t>(args.value("localPort").toInt()),
+                             static_cast<std::uint16_t>(args.value("peerPort").toInt())};
+  auto explanation = policy_->table.explain(query);
+  QJsonObject result{{"text", QString::fromStdString(explanation.toString())},
+                     {"from", QString::fromStdString(local.toString())},
+                     {"peer", QString::fromStdString(peer->toString())},
+                     {"ownAddress", explanation.peerIsOwnAddress}};
+  auto candidate = [&](const policy::PolicyExplanation::Candidate& c) {
+    QJsonObject o{{"cidr", QString::fromStdString(c.entry->toString())},
+                  {"group", QString::fromStdString(c.group->group)},
+                  {"connection", QString::fromStdString(c.group->connection)},
+                  {"action", QString::fromUtf8(policy::toString(c.group->action).data())},
+                  {"where", QString::fromStdString(c.entry->where.toString())}};
+    if (!c.whyLost.empty()) o["whyLost"] = QString::fromStdString(c.whyLost);
+    if (const auto* conn = policy_->config.find(c.group->connection)) {
+      for (const auto& key : {"authby", "dataplane", "negotiationshunt", "failureshunt", "type"})
+        if (auto v = conn->settings.find(key); v != conn->settings.end())
+          o[key] = QString::fromStdString(v->second);
+      QJsonArray features;
+      for (const auto& f : policy::requiredFeatures(*conn, kernelHasEsp()))
+        features.append(QString::fromStdString(f.feature));
+      o["features"] = features;
+    }
+    return o;
+  };
+  if (explanation.winner) result["match"] = candidate(*explanation.winner);
+  QJsonArray lost;
+  for (const auto& c : explanation.lost) lost.append(candidate(c));
+  result["lost"] = lost;
+  return result;
 }
 
 void Daemon::registerCommands() {
@@ -128,6 +232,7 @@ void Daemon::registerCommands() {
   control_->addCommand("plugins",
                        [this](const QJsonObject&) -> Result<QJsonObject> { return pluginsJson(); });
   control_->addCommand("reload", [this](const QJsonObject&) { return reload(); });
+  control_->addCommand("policy", [this](const QJsonObject& args) { return explainPolicy(args); });
   control_->addCommand("stop", [this](const QJsonObject&) -> Result<QJsonObject> {
     requestStop("ikemesh stop");
     return QJsonObject{{"stopping", true}};
@@ -151,6 +256,8 @@ QJsonObject Daemon::statusJson() const {
       {"plugins", QJsonObject{{"loaded", static_cast<qint64>(loaded)},
                               {"rejected", static_cast<qint64>(plugins_->records().size() - loaded)}}},
       {"features", toJsonArray(plugins_->loadedFeatures())},
+      {"connections", static_cast<qint64>(policy_->config.connections.size())},
+      {"groupEntries", static_cast<qint64>(policy_->table.entryCount())},
       {"sdkAbi", QString("%1.%2").arg(kSdkAbiMajor).arg(kSdkAbiMinor)},
   };
 }

@@ -14,6 +14,7 @@
 #include "control/ControlServer.hpp"
 #include "daemon/QtHost.hpp"
 #include "plugin/PluginLoader.hpp"
+#include "policy/MeshPolicy.hpp"
 #include "util/Logger.hpp"
 #include "util/UniqueFd.hpp"
 
@@ -26,6 +27,7 @@ struct DaemonOptions {
   std::string nssDir = "sql:/var/lib/ikemesh/nss";
   std::string runDir = "/run/ikemesh";
   std::string controlSocket;  ///< default: runDir + "/ikemesh.ctl"
+  std::string policiesDir;    ///< default: the `policies` folder beside configFile
   std::vector<std::string> pluginDirs;
   LogLevel logLevel = LogLevel::Info;
 };
@@ -39,12 +41,14 @@ class Daemon final : public QObject, public ConfigValues {
 
   /// Loads plugins and opens the control socket. An error means the daemon cannot run.
   Result<void> start();
-  /// Re-reads what can change at run time; keeps the old state when the new one is wrong.
+  /// Re-reads the configuration and the policy groups. A wrong new configuration changes
+  /// nothing: the running one stays, and the error says why (file:line).
   Result<QJsonObject> reload();
   /// Leaves the event loop soon; everything is torn down by the destructor.
   void requestStop(const std::string& why);
 
   const PluginLoader& plugins() const { return *plugins_; }
+  const policy::MeshPolicy& meshPolicy() const { return *policy_; }
 
  private:
   void registerCommands();
@@ -52,6 +56,10 @@ class Daemon final : public QObject, public ConfigValues {
   void onSignal();
   std::optional<std::string> value(std::string_view conn, std::string_view key) const override;
 
+  void declarePluginKeys();
+  /// Loads config and groups and checks every conn finds its plugins; nothing is kept.
+  Result<std::unique_ptr<policy::MeshPolicy>> loadPolicy() const;
+  Result<QJsonObject> explainPolicy(const QJsonObject& args) const;
   QJsonObject statusJson() const;
   QJsonObject pluginsJson() const;
 
@@ -60,6 +68,8 @@ class Daemon final : public QObject, public ConfigValues {
   QThreadPool workers_;
   std::unique_ptr<PluginLoader> plugins_;
   std::unique_ptr<ControlServer> control_;
+  policy::ConfigSchema schema_ = policy::ConfigSchema::standard();
+  std::unique_ptr<policy::MeshPolicy> policy_;
   UniqueFd signalFd_;
   std::unique_ptr<QSocketNotifier> signalNotifier_;
   Logger::SinkId controlSink_ = 0;

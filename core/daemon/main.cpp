@@ -42,6 +42,8 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
   QCommandLineOption ctl("ctl", "Control socket (default RUNDIR/ikemesh.ctl).", "path");
   QCommandLineOption plugindir(
       "plugindir", "Plugin directory; repeat for several (default " IKEMESH_PLUGIN_DIR ").", "dir");
+  QCommandLineOption policies("policies", "Policy group folder (default: policies/ beside the config file).",
+                              "dir");
   QCommandLineOption rundir("rundir", "Run-time directory (default /run/ikemesh).", "dir");
   QCommandLineOption nofork({"nofork", "foreground"}, "Stay in the foreground and log to stderr.");
   QCommandLineOption loglevel("log-level", "debug, info, warning or error (default info).", "level");
@@ -70,6 +72,7 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
   auto& o = out.options;
   if (parser.isSet(config)) o.configFile = parser.value(config).toStdString();
   if (parser.isSet(nssdir)) o.nssDir = parser.value(nssdir).toStdString();
+  if (parser.isSet(policies)) o.policiesDir = parser.value(policies).toStdString();
   if (parser.isSet(rundir)) o.runDir = parser.value(rundir).toStdString();
   if (parser.isSet(ctl)) o.controlSocket = parser.value(ctl).toStdString();
   for (const auto& dir : parser.values(plugindir)) o.pluginDirs.push_back(dir.toStdString());

@@ -108,12 +108,13 @@ ikm_start_daemon() {
   done
 }
 
-# ikm_stop_daemon PID: SIGTERM and wait; prints the exit status.
+# ikm_stop_daemon PID: SIGTERM, wait, and fail the test unless it exits 0. (Not in a
+# subshell: only this shell can wait for its children.)
 ikm_stop_daemon() {
   local pid=$1 status=0
   kill -TERM "$pid"
   wait "$pid" || status=$?
-  echo "$status"
+  ((status == 0)) || ikm_fail "ikemeshd (pid $pid) exited $status on SIGTERM"
 }
 
 # ikm_nsname NAME: the namespace name of node NAME in this test.

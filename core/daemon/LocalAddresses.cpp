@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "daemon/LocalAddresses.hpp"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "util/UniqueFd.hpp"
+
+namespace ikemesh {
+namespace {
+
+std::optional<IpAddress> fromSockaddr(const sockaddr* address) {
+  if (!address) return std::nullopt;
+  if (address->sa_family == AF_INET) {
+    std::array<std::uint8_t, 4> bytes;
+    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, 4);
+    return IpAddress::v4(bytes);
+  }
+  if (address->sa_family == AF_INET6) {
+    std::array<std::uint8_t, 16> bytes;
+    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, 16);
+    return IpAddress::v6(bytes);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<IpAddress> localAddresses() {
+  std::vector<IpAddress> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (auto* i = list; i; i = i->ifa_next)
+    if (auto a = fromSockaddr(i->ifa_addr)) out.push_back(*a);
+  ::freeifaddrs(list);
+  return out;
+}
+
+Result<IpAddress> sourceAddressFor(const IpAddress& peer) {
+  bool v6 = peer.isV6();
+  UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return fail(std::string("socket: ") + std::strerror(errno));
+  sockaddr_storage address{};
+  socklen_t length;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&address);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(500);
+    std::memcpy(&a->sin6_addr, peer.data(), 16);
+    length = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&address);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(500);
+    std::memcpy(&a->sin_addr, peer.data(), 4);
+    length = sizeof *a;
+  }
+  // connect() on a UDP socket only looks up the route.
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
+    return fail("no route to " + peer.toString() + ": " + std::strerror(errno));
+  sockaddr_storage local{};
+  socklen_t localLength = sizeof local;
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&local), &localLength) != 0)
+    return fail(std::string("getsockname: ") + std::strerror(errno));
+  auto source = fromSockaddr(reinterpret_cast<sockaddr*>(&local));
+  if (!source) return fail("no source address towards " + peer.toString());
+  return *source;
+}
+
+bool kernelHasEsp() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists("/sys/module/esp4", ec)) return true;
+  utsname name{};
+  if (::uname(&name) != 0) return false;
+  std::string release = name.release;
+  for (const char* file : {"/lib/modules/", "/usr/lib/modules/"}) {
+    std::ifstream modules(std::string(file) + release + "/modules.builtin");
+    std::string line;
+    while (std::getline(modules, line))
+      if (line.ends_with("/esp4.ko")) return true;
+    for (const char* suffix : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"})
+      if (fs::exists(std::string(file) + release + "/kernel/net/ipv4/esp4" + suffix, ec)) return true;
+  }
+  return false;
+}
+
+}  // namespace ikemesh
