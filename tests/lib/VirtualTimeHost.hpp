@@ -54,6 +54,11 @@ class VirtualClock {
     }
   }
 
+  /// Moves the clock forward to `time` (never back) without firing anything.
+  void setNow(Duration time) {
+    if (time > now_) now_ = time;
+  }
+
   /// Fires the earliest timer due at or before `deadline`, moving the clock to its due time.
   bool fireNextTimer(Duration deadline) {
     auto next = timers_.end();

@@ -88,6 +88,7 @@ class InMemoryNetwork {
     const auto deadline = clock_.now() + duration;
     settle();
     while (clock_.fireNextTimer(deadline)) settle();
+    clock_.setNow(deadline);
   }
   /// Delivers the held datagrams, in reverse order when `reversed`, then settles.
   void releaseHeld(bool reversed) {
