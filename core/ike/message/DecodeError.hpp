@@ -16,7 +16,8 @@ struct DecodeError {
   enum class Kind : std::uint8_t {
     /// Anything structurally wrong: drop, or answer INVALID_SYNTAX inside an IKE SA (§2.21).
     Malformed,
-    /// Major version other than 2: answer INVALID_MAJOR_VERSION (RFC 7296 §2.5).
+    /// Major version above 2: answer INVALID_MAJOR_VERSION (RFC 7296 §2.5). IKEv1 (major 1)
+    /// is Malformed.
     InvalidMajorVersion,
     /// An unknown payload type with the critical bit set: answer UNSUPPORTED_CRITICAL_PAYLOAD
     /// with `unsupportedPayloadType` as the notification data (RFC 7296 §2.5).

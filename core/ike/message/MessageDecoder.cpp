@@ -440,7 +440,8 @@ DecodeResult<std::vector<Payload>> decodeChain(std::uint8_t firstType, std::span
   std::size_t position = 0;
   while (type != static_cast<std::uint8_t>(PayloadType::None)) {
     ++position;
-    std::string name = payloadTypeName(static_cast<PayloadType>(type)) + " payload";
+    std::string name = isKnownPayloadType(type) ? payloadTypeName(static_cast<PayloadType>(type)) + " payload"
+                                                : "payload of unknown type " + num(type);
     if (reader.remaining() < kGenericPayloadHeaderLength)
       return malformed(name + " (payload " + num(position) + "): generic header truncated " +
                            bytesLeft(reader.remaining()) + ", 4 needed",
@@ -509,7 +510,12 @@ DecodeResult<IkeHeader> decodeHeader(std::span<const std::uint8_t> datagram) {
   std::uint32_t length = reader.u32();
 
   std::uint8_t major = version >> 4;
-  if (major != 2)
+  // §2.5: a higher major version is answered with INVALID_MAJOR_VERSION; a lower one (IKEv1)
+  // is simply not ours.
+  if (major < 2)
+    return malformed("IKE header: major version " + num(major) + " (IKEv1 and older are not supported)",
+                     header);
+  if (major > 2)
     return DecodeError{DecodeError::Kind::InvalidMajorVersion,
                        "IKE header: major version " + num(major) + " (only 2 is supported, RFC 7296 §2.5)", 0,
                        header};
