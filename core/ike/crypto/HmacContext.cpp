@@ -56,7 +56,8 @@ Result<HmacContext> HmacContext::create(Hash hash, std::span<const std::uint8_t>
   // NSS takes a non-const item but only reads it.
   SECItem keyItem{siBuffer, const_cast<unsigned char*>(key.data()), static_cast<unsigned>(key.size())};
   const CK_MECHANISM_TYPE mechanism = mechanismOf(hash);
-  UniqueSymKey symKey(PK11_ImportSymKey(slot.get(), mechanism, PK11_OriginUnwrap, CKA_SIGN, &keyItem, nullptr));
+  UniqueSymKey symKey(
+      PK11_ImportSymKey(slot.get(), mechanism, PK11_OriginUnwrap, CKA_SIGN, &keyItem, nullptr));
   if (!symKey) return fail("importing the HMAC key into NSS failed: " + nssErrorText());
   SECItem noParams{siBuffer, nullptr, 0};
   UniqueContext context(PK11_CreateContextBySymKey(mechanism, CKA_SIGN, symKey.get(), &noParams));
@@ -88,7 +89,8 @@ Result<void> HmacContext::finish(std::span<std::uint8_t> out) {
   if (PK11_DigestFinal(context_.get(), out.data(), &written, static_cast<unsigned>(out.size())) != SECSuccess)
     return fail("HMAC finish failed: " + nssErrorText());
   if (written != outputLength_)
-    return fail("HMAC produced " + std::to_string(written) + " octets, expected " + std::to_string(outputLength_));
+    return fail("HMAC produced " + std::to_string(written) + " octets, expected " +
+                std::to_string(outputLength_));
   return success();
 }
 

@@ -36,7 +36,8 @@ class KeyCutter {
 Result<SecureBytes> deriveSkeyseed(PrfAlgorithm prf, std::span<const std::uint8_t> nonceInitiator,
                                    std::span<const std::uint8_t> nonceResponder,
                                    std::span<const std::uint8_t> sharedSecret) {
-  if (auto r = requireNonces(nonceInitiator, nonceResponder); !r) return Error{"SKEYSEED: " + r.error().message};
+  if (auto r = requireNonces(nonceInitiator, nonceResponder); !r)
+    return Error{"SKEYSEED: " + r.error().message};
   if (sharedSecret.empty()) return fail("SKEYSEED: g^ir is empty");
   // RFC 7296 §2.14: for HMAC PRFs the whole Ni | Nr is the key (no truncation as for AES-XCBC).
   SecureBytes key(nonceInitiator);
@@ -51,7 +52,8 @@ Result<SecureBytes> deriveRekeyedSkeyseed(PrfAlgorithm oldPrf, std::span<const s
   if (auto r = requireNonces(nonceInitiator, nonceResponder); !r)
     return Error{"rekeyed SKEYSEED: " + r.error().message};
   if (oldSkD.empty()) return fail("rekeyed SKEYSEED: SK_d of the old IKE SA is empty");
-  if (newSharedSecret.empty()) return fail("rekeyed SKEYSEED: g^ir (new) is empty (RFC 7296 §2.18 requires a KE)");
+  if (newSharedSecret.empty())
+    return fail("rekeyed SKEYSEED: g^ir (new) is empty (RFC 7296 §2.18 requires a KE)");
   SecureBytes data(newSharedSecret);
   data.append(nonceInitiator);
   data.append(nonceResponder);
@@ -65,7 +67,8 @@ Result<IkeSaKeys> deriveIkeSaKeys(const IkeSaTransforms& transforms, std::span<c
                                   std::span<const std::uint8_t, 8> spiResponder) {
   if (auto r = validateTransforms(transforms.encryption, transforms.integrity); !r)
     return Error{"IKE SA keys: " + r.error().message};
-  if (auto r = requireNonces(nonceInitiator, nonceResponder); !r) return Error{"IKE SA keys: " + r.error().message};
+  if (auto r = requireNonces(nonceInitiator, nonceResponder); !r)
+    return Error{"IKE SA keys: " + r.error().message};
   if (skeyseed.empty()) return fail("IKE SA keys: SKEYSEED is empty");
 
   // RFC 7296 §2.14: SK_d, SK_pi, SK_pr take the PRF's preferred key length; SK_a the integrity

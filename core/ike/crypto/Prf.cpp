@@ -19,8 +19,9 @@ Result<SecureBytes> prfPlus(PrfAlgorithm algorithm, std::span<const std::uint8_t
   const std::size_t blockLength = prfOutputLength(algorithm);
   // RFC 7296 §2.13: "this function is only defined for 255 times the size of the PRF output".
   if (length > 255 * blockLength)
-    return fail("prf+ of " + std::to_string(length) + " octets exceeds 255 blocks of " + transformName(algorithm) +
-                " (" + std::to_string(255 * blockLength) + " octets, RFC 7296 §2.13)");
+    return fail("prf+ of " + std::to_string(length) + " octets exceeds 255 blocks of " +
+                transformName(algorithm) + " (" + std::to_string(255 * blockLength) +
+                " octets, RFC 7296 §2.13)");
   auto hmac = HmacContext::create(HmacContext::hashOf(algorithm), key);
   if (!hmac) return Error{transformName(algorithm) + ": " + hmac.error().message};
 

@@ -58,7 +58,9 @@ class SecureBytes {
   std::span<std::uint8_t> mutableSpan() noexcept { return {bytes_.data(), bytes_.size()}; }
   operator std::span<const std::uint8_t>() const noexcept { return span(); }
 
-  void append(std::span<const std::uint8_t> bytes) { bytes_.insert(bytes_.end(), bytes.begin(), bytes.end()); }
+  void append(std::span<const std::uint8_t> bytes) {
+    bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  }
   void resize(std::size_t size) { bytes_.resize(size, 0); }
   void clear() noexcept { bytes_.clear(); }
 

@@ -41,7 +41,8 @@ SkCipher::SkCipher(EncryptionTransform encryption, IntegAlgorithm integrity, Uni
 
 SkCipher::~SkCipher() = default;
 
-Result<std::unique_ptr<SkCipher>> SkCipher::create(const EncryptionTransform& encryption, IntegAlgorithm integrity,
+Result<std::unique_ptr<SkCipher>> SkCipher::create(const EncryptionTransform& encryption,
+                                                   IntegAlgorithm integrity,
                                                    std::span<const std::uint8_t> encryptionKey,
                                                    std::span<const std::uint8_t> integrityKey) {
   if (auto valid = validateTransforms(encryption, integrity); !valid) return std::move(valid).error();
@@ -66,9 +67,12 @@ Result<std::unique_ptr<SkCipher>> SkCipher::create(const EncryptionTransform& en
     // One message-based context per direction of use, reused for every packet: creating a
     // context per packet (PK11_Encrypt) costs several times the AES work itself.
     SECItem noParams{siBuffer, nullptr, 0};
-    UniqueContext encrypt(PK11_CreateContextBySymKey(mechanism, CKA_NSS_MESSAGE | CKA_ENCRYPT, key.get(), &noParams));
-    UniqueContext decrypt(PK11_CreateContextBySymKey(mechanism, CKA_NSS_MESSAGE | CKA_DECRYPT, key.get(), &noParams));
-    if (!encrypt || !decrypt) return fail(name + ": creating the NSS AES-GCM contexts failed: " + nssErrorText());
+    UniqueContext encrypt(
+        PK11_CreateContextBySymKey(mechanism, CKA_NSS_MESSAGE | CKA_ENCRYPT, key.get(), &noParams));
+    UniqueContext decrypt(
+        PK11_CreateContextBySymKey(mechanism, CKA_NSS_MESSAGE | CKA_DECRYPT, key.get(), &noParams));
+    if (!encrypt || !decrypt)
+      return fail(name + ": creating the NSS AES-GCM contexts failed: " + nssErrorText());
     SecureBytes salt(encryptionKey.last(kGcmSalt));
     return std::unique_ptr<SkCipher>(new SkCipher(encryption, integrity, std::move(key), std::move(salt),
                                                   std::move(encrypt), std::move(decrypt), std::nullopt));
@@ -76,8 +80,8 @@ Result<std::unique_ptr<SkCipher>> SkCipher::create(const EncryptionTransform& en
 
   auto hmac = HmacContext::create(HmacContext::hashOf(integrity), integrityKey);
   if (!hmac) return Error{transformName(integrity) + ": " + hmac.error().message};
-  return std::unique_ptr<SkCipher>(new SkCipher(encryption, integrity, std::move(key), SecureBytes(), nullptr,
-                                                nullptr, std::move(*hmac)));
+  return std::unique_ptr<SkCipher>(
+      new SkCipher(encryption, integrity, std::move(key), SecureBytes(), nullptr, nullptr, std::move(*hmac)));
 }
 
 std::size_t SkCipher::ivLength() const noexcept {
@@ -101,7 +105,8 @@ Result<std::vector<std::uint8_t>> SkCipher::encrypt(std::span<const std::uint8_t
   std::vector<std::uint8_t> iv(ivLength());
   if (isAead(encryption_.algorithm)) {
     // RFC 5282 §3.1: the IV must never repeat under one key; a counter guarantees it.
-    if (nextGcmIv_ == UINT64_MAX) return fail(transformName(encryption_) + ": IV space exhausted, rekey the IKE SA");
+    if (nextGcmIv_ == UINT64_MAX)
+      return fail(transformName(encryption_) + ": IV space exhausted, rekey the IKE SA");
     const std::uint64_t counter = nextGcmIv_++;
     for (std::size_t i = 0; i < kGcmExplicitIv; ++i)
       iv[i] = static_cast<std::uint8_t>(counter >> (8 * (kGcmExplicitIv - 1 - i)));
@@ -119,8 +124,9 @@ Result<std::vector<std::uint8_t>> SkCipher::encryptWithIv(std::span<const std::u
   if (iv.size() != ivLength())
     return fail(name + ": IV is " + lengthText(iv.size()) + ", expected " + lengthText(ivLength()));
   if (plaintext.size() % blockLength() != 0)
-    return fail(name + ": padded plaintext of " + lengthText(plaintext.size()) + " is not a multiple of the " +
-                std::to_string(blockLength()) + "-octet block (RFC 7296 §3.14 padding is the caller's)");
+    return fail(name + ": padded plaintext of " + lengthText(plaintext.size()) +
+                " is not a multiple of the " + std::to_string(blockLength()) +
+                "-octet block (RFC 7296 §3.14 padding is the caller's)");
   if (associatedData.size() > INT_MAX / 2 || plaintext.size() > INT_MAX / 2)
     return fail(name + ": message too large");
   return isAead(encryption_.algorithm) ? encryptGcm(iv, associatedData, plaintext)
@@ -188,13 +194,15 @@ Result<std::vector<std::uint8_t>> SkCipher::decrypt(std::span<const std::uint8_t
                                                     std::span<const std::uint8_t> protectedBody) {
   const std::string name = transformName(encryption_);
   if (protectedBody.size() < ivLength() + icvLength())
-    return fail(name + ": encrypted payload body is " + lengthText(protectedBody.size()) + ", shorter than IV (" +
-                lengthText(ivLength()) + ") plus ICV (" + lengthText(icvLength()) + ")");
+    return fail(name + ": encrypted payload body is " + lengthText(protectedBody.size()) +
+                ", shorter than IV (" + lengthText(ivLength()) + ") plus ICV (" + lengthText(icvLength()) +
+                ")");
   const std::size_t ciphertextLength = protectedBody.size() - ivLength() - icvLength();
   if (ciphertextLength % blockLength() != 0)
     return fail(name + ": ciphertext of " + lengthText(ciphertextLength) + " is not a multiple of the " +
                 std::to_string(blockLength()) + "-octet block");
-  if (associatedData.size() > INT_MAX / 2 || protectedBody.size() > INT_MAX / 2) return fail(name + ": message too large");
+  if (associatedData.size() > INT_MAX / 2 || protectedBody.size() > INT_MAX / 2)
+    return fail(name + ": message too large");
   return isAead(encryption_.algorithm) ? decryptGcm(associatedData, protectedBody)
                                        : decryptCbc(associatedData, protectedBody);
 }
@@ -202,7 +210,8 @@ Result<std::vector<std::uint8_t>> SkCipher::decrypt(std::span<const std::uint8_t
 Result<std::vector<std::uint8_t>> SkCipher::decryptGcm(std::span<const std::uint8_t> associatedData,
                                                        std::span<const std::uint8_t> protectedBody) {
   const auto iv = protectedBody.first(kGcmExplicitIv);
-  const auto ciphertext = protectedBody.subspan(kGcmExplicitIv, protectedBody.size() - kGcmExplicitIv - kGcmIcv);
+  const auto ciphertext =
+      protectedBody.subspan(kGcmExplicitIv, protectedBody.size() - kGcmExplicitIv - kGcmIcv);
   std::array<std::uint8_t, kGcmIcv> tag{};
   std::copy_n(protectedBody.end() - kGcmIcv, kGcmIcv, tag.begin());  // NSS wants a mutable tag
   std::array<std::uint8_t, kGcmNonce> nonce{};
@@ -217,8 +226,8 @@ Result<std::vector<std::uint8_t>> SkCipher::decryptGcm(std::span<const std::uint
   PORT_SetError(0);
   if (PK11_AEADOp(gcmDecrypt_.get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
                   associatedData.data(), static_cast<int>(associatedData.size()), output, &written,
-                  static_cast<int>(plaintext.size()), tag.data(), static_cast<int>(tag.size()), ciphertext.data(),
-                  static_cast<int>(ciphertext.size())) != SECSuccess) {
+                  static_cast<int>(plaintext.size()), tag.data(), static_cast<int>(tag.size()),
+                  ciphertext.data(), static_cast<int>(ciphertext.size())) != SECSuccess) {
     const PRErrorCode code = PORT_GetError();
     if (code == SEC_ERROR_BAD_DATA || code == 0)
       return fail(transformName(encryption_) +

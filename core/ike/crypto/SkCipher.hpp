@@ -41,7 +41,8 @@ namespace ikemesh::ike {
 class SkCipher {
  public:
   /// `encryptionKey` is SK_e (with salt for AES-GCM); `integrityKey` SK_a (empty for AES-GCM).
-  static Result<std::unique_ptr<SkCipher>> create(const EncryptionTransform& encryption, IntegAlgorithm integrity,
+  static Result<std::unique_ptr<SkCipher>> create(const EncryptionTransform& encryption,
+                                                  IntegAlgorithm integrity,
                                                   std::span<const std::uint8_t> encryptionKey,
                                                   std::span<const std::uint8_t> integrityKey);
 
@@ -91,9 +92,9 @@ class SkCipher {
   EncryptionTransform encryption_;
   IntegAlgorithm integrity_;
   UniqueSymKey cipherKey_;
-  SecureBytes salt_;         // AES-GCM only
-  UniqueContext gcmEncrypt_;  // AES-GCM only
-  UniqueContext gcmDecrypt_;  // AES-GCM only
+  SecureBytes salt_;                 // AES-GCM only
+  UniqueContext gcmEncrypt_;         // AES-GCM only
+  UniqueContext gcmDecrypt_;         // AES-GCM only
   std::optional<HmacContext> hmac_;  // AES-CBC only
   std::uint64_t nextGcmIv_ = 0;
 };

@@ -94,7 +94,8 @@ Result<void> validateTransforms(const EncryptionTransform& encryption, IntegAlgo
   if (!integAlgorithmFromId(static_cast<std::uint16_t>(integrity)))
     return fail("integrity algorithm " + transformName(integrity) + " is not supported");
   if (isAead(encryption.algorithm) && integrity != IntegAlgorithm::None)
-    return fail(transformName(encryption) + " is a combined-mode cipher and takes no integrity algorithm, got " +
+    return fail(transformName(encryption) +
+                " is a combined-mode cipher and takes no integrity algorithm, got " +
                 transformName(integrity) + " (RFC 5282 §8)");
   if (!isAead(encryption.algorithm) && integrity == IntegAlgorithm::None)
     return fail(transformName(encryption) + " needs an integrity algorithm (RFC 7296 §3.3.3)");
