@@ -157,6 +157,9 @@ class IkeEngine {
                         const NegotiatedAlgorithms& ike, const IkeSaKeys& keys, const Bytes& nonceI,
                         const Bytes& nonceR);
   std::uint64_t freshIkeSpi();
+  /// Notes a completed CHILD SA rekey; when both peers rekeyed the same CHILD SA, deletes ours
+  /// if its exchange holds the lowest of the four nonces (RFC 7296 §2.8.1).
+  void recordChildRekey(IkeSa& sa, std::uint32_t replacedInboundSpi, IkeSa::RekeyRecord record);
 
   Host& host_;
   IkeTransport& transport_;

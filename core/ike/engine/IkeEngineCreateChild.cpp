@@ -88,7 +88,32 @@ std::shared_ptr<KexComputation> computeKex(std::shared_ptr<KeyExchange> kex, DhG
   return out;
 }
 
+Bytes lowerOf(const Bytes& x, const Bytes& y) {
+  return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end()) ? x : y;
+}
+
 }  // namespace
+
+void IkeEngine::recordChildRekey(IkeSa& sa, std::uint32_t replacedInboundSpi, IkeSa::RekeyRecord record) {
+  auto& records = sa.childRekeys[replacedInboundSpi];
+  auto other = std::find_if(records.begin(), records.end(),
+                            [&](const IkeSa::RekeyRecord& r) { return r.ours != record.ours; });
+  if (other == records.end()) {
+    records.push_back(std::move(record));
+    return;
+  }
+  const auto& ours = record.ours ? record : *other;
+  const auto& theirs = record.ours ? *other : record;
+  const bool oursHasLowest = std::lexicographical_compare(
+      ours.lowestNonce.begin(), ours.lowestNonce.end(), theirs.lowestNonce.begin(), theirs.lowestNonce.end());
+  const auto redundant = ours.newInboundSpi;
+  sa.childRekeys.erase(replacedInboundSpi);
+  if (!oursHasLowest) return;  // the peer deletes the CHILD SA it created
+  host_.log(LogLevel::Info, "IKE SA #" + std::to_string(sa.serial) + ": simultaneous rekey of CHILD SA " +
+                                std::to_string(replacedInboundSpi) + "; deleting our redundant CHILD SA " +
+                                std::to_string(redundant) + " (RFC 7296 §2.8.1)");
+  (void)deleteChildSa(sa.serial, redundant);
+}
 
 Result<void> IkeEngine::rekeyChildSa(IkeSaSerial serial, std::uint32_t inboundSpi) {
   IkeSa* sa = find(serial);
@@ -373,7 +398,12 @@ void IkeEngine::finishChildResponse(IkeSaSerial serial, ChildNegotiation negotia
     return;
   }
   // RFC 7296 §2.8: the rekey initiator deletes the old CHILD SA once the new one is in.
-  if (negotiation.replacesInboundSpi) (void)deleteChildSa(serial, negotiation.replacesInboundSpi);
+  if (negotiation.replacesInboundSpi) {
+    (void)deleteChildSa(serial, negotiation.replacesInboundSpi);
+    recordChildRekey(
+        *sa, negotiation.replacesInboundSpi,
+        {true, negotiation.inboundSpi, lowerOf(negotiation.nonce, noncePayload->as<NoncePayload>()->nonce)});
+  }
 }
 
 void IkeEngine::onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner) {
@@ -426,22 +456,25 @@ void IkeEngine::onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const s
            {static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value & 0xff)});
     return;
   }
+  std::uint32_t replacedInboundSpi = 0;
   if (!ikeRekey) {
     if (const auto* rekey = findNotify(inner, NotifyType::RekeySa)) {
       auto spi = espSpiValue(rekey->spi);
-      bool found = spi && std::any_of(sa.children.begin(), sa.children.end(),
-                                      [&](const ChildSa& c) { return c.outboundSpi == *spi; });
-      if (!found) {
+      auto replaced = std::find_if(sa.children.begin(), sa.children.end(),
+                                   [&](const ChildSa& c) { return spi && c.outboundSpi == *spi; });
+      if (replaced == sa.children.end()) {
         refuse(NotifyType::ChildSaNotFound, "REKEY_SA names no CHILD SA of ours");
         return;
       }
+      replacedInboundSpi = replaced->inboundSpi;
     }
   }
   sa.peerRequestInProgress = true;
   const auto chosen = selection->algorithms;
   const auto newSpi = ikeRekey ? freshIkeSpi() : 0;
   offload([this, serial, messageId, inner, chosen, nonceI, nonceR = *ourNonce, peerValue, ikeRekey, newSpi,
-           hasKe = ke != nullptr, oldPrf = sa.ike.prf, oldSkD = sa.keys.skD]() -> std::function<void()> {
+           replacedInboundSpi, hasKe = ke != nullptr, oldPrf = sa.ike.prf,
+           oldSkD = sa.keys.skD]() -> std::function<void()> {
     auto kex = hasKe ? computeKex(nullptr, *chosen.group, &peerValue) : std::make_shared<KexComputation>();
     std::optional<IkeSaKeys> ikeKeys;
     if (ikeRekey && kex->error.empty()) {
@@ -461,7 +494,8 @@ void IkeEngine::onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const s
       }
     }
     auto keysHolder = std::make_shared<std::optional<IkeSaKeys>>(std::move(ikeKeys));
-    return [this, serial, messageId, inner, chosen, nonceI, nonceR, ikeRekey, newSpi, kex, keysHolder] {
+    return [this, serial, messageId, inner, chosen, nonceI, nonceR, ikeRekey, newSpi, replacedInboundSpi, kex,
+            keysHolder] {
       IkeSa* s = find(serial);
       if (!s) return;
       if (!kex->error.empty()) {
@@ -497,9 +531,13 @@ void IkeEngine::onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const s
         }
       }
       sendProtectedResponse(*s, ExchangeType::CreateChildSa, messageId, answer);
-      if (child.child)
+      if (child.child) {
+        const auto newInbound = child.child->inboundSpi;
         if (auto installed = installChild(*s, std::move(*child.child), child.keys, false); !installed)
           host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": " + installed.error().message);
+        else if (replacedInboundSpi)
+          recordChildRekey(*s, replacedInboundSpi, {false, newInbound, lowerOf(nonceI, nonceR)});
+      }
     };
   });
 }

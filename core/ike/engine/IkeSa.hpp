@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,6 +125,15 @@ struct IkeSa {
 
   std::optional<ChildNegotiation> childNegotiation;
   std::vector<ChildSa> children;
+
+  /// One completed rekey of a CHILD SA, kept to recognise simultaneous rekeys (RFC 7296 §2.8.1).
+  struct RekeyRecord {
+    bool ours = false;                ///< we initiated that CREATE_CHILD_SA
+    std::uint32_t newInboundSpi = 0;  ///< the CHILD SA it created
+    Bytes lowestNonce;                ///< the lower of its two nonces
+  };
+  /// By the inbound SPI of the CHILD SA that was replaced.
+  std::map<std::uint32_t, std::vector<RekeyRecord>> childRekeys;
 
   // Liveness (RFC 7296 §2.4)
   TimerId livenessTimer = 0;

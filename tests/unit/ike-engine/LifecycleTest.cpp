@@ -171,3 +171,27 @@ TEST_F(EngineTest, TamperedProtectedMessageIsRejectedAndCounted) {
 
 }  // namespace
 }  // namespace ikemesh::testkit
+
+namespace ikemesh::testkit {
+namespace {
+
+TEST_F(EngineTest, SimultaneousChildRekeyLeavesExactlyOneNewPair) {
+  auto serial = connect();
+  ASSERT_EQ(a.childrenUp.size(), 1u);
+  ASSERT_TRUE(a.engine.rekeyChildSa(serial, a.childrenUp[0].inboundSpi));
+  ASSERT_TRUE(b.engine.rekeyChildSa(b.established[0].serial, b.childrenUp[0].inboundSpi));
+  network.settle();
+  // Both exchanges completed (four new SAs per side), then one side deleted its redundant
+  // pair and both deleted the old one (RFC 7296 §2.8.1).
+  EXPECT_EQ(a.childrenUp.size(), 3u);
+  ASSERT_EQ(a.engine.childSas().size(), 1u);
+  ASSERT_EQ(b.engine.childSas().size(), 1u);
+  EXPECT_EQ(a.engine.childSas()[0].inboundSpi, b.engine.childSas()[0].outboundSpi);
+  EXPECT_EQ(a.engine.childSas()[0].outboundSpi, b.engine.childSas()[0].inboundSpi);
+  EXPECT_EQ(a.recorder.installed.size(), 2u);
+  EXPECT_EQ(b.recorder.installed.size(), 2u);
+  EXPECT_TRUE(a.host.logged("RFC 7296 §2.8.1") || b.host.logged("RFC 7296 §2.8.1"));
+}
+
+}  // namespace
+}  // namespace ikemesh::testkit
