@@ -407,6 +407,7 @@ void IkeEngine::removeSa(IkeSaSerial serial, const std::string& reason, bool del
   IkeSa& sa = *it->second;
   requestDone(sa);
   if (sa.livenessTimer) host_.stopTimer(sa.livenessTimer);
+  if (sa.rekeyTimer) host_.stopTimer(sa.rekeyTimer);
   if (deleteChildren && !sa.replaced)
     while (!sa.children.empty()) removeChild(sa, sa.children.front().inboundSpi, reason);
   if (sa.halfOpen) --halfOpen_;

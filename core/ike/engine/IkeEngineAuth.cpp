@@ -458,6 +458,18 @@ void IkeEngine::establish(IkeSa& sa) {
                                 sa.ike.describe(true) + ", peer ID " + sa.peerId + ")");
   delegate_.ikeSaEstablished(sa.info());
   startLiveness(sa);
+  // RFC 7296 §2.8: rekey before the lifetime ends. Only the initiator schedules it, so that two
+  // peers with the same configuration do not collide every time.
+  if (sa.initiator && sa.connection.ikeLifetime.count() > 0 && !sa.rekeyTimer) {
+    const auto serial = sa.serial;
+    const auto margin = std::chrono::duration_cast<std::chrono::milliseconds>(sa.connection.ikeLifetime) / 10;
+    sa.rekeyTimer = host_.startTimer(sa.connection.ikeLifetime - margin, false, [this, serial] {
+      if (IkeSa* s = find(serial)) {
+        s->rekeyTimer = 0;
+        (void)rekeyIkeSa(serial);
+      }
+    });
+  }
 }
 
 Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated) {

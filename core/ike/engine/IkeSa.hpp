@@ -137,6 +137,7 @@ struct IkeSa {
 
   // Liveness (RFC 7296 §2.4)
   TimerId livenessTimer = 0;
+  TimerId rekeyTimer = 0;  ///< IKE SA rekey at 90% of ikelifetime (the original initiator's job)
   bool heardFromPeer = false;
   /// Replaced by a rekeyed IKE SA: its CHILD SAs moved there; deleting it leaves them alone.
   bool replaced = false;

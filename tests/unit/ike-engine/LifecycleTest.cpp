@@ -195,3 +195,22 @@ TEST_F(EngineTest, SimultaneousChildRekeyLeavesExactlyOneNewPair) {
 
 }  // namespace
 }  // namespace ikemesh::testkit
+
+namespace ikemesh::testkit {
+namespace {
+
+TEST_F(EngineTest, InitiatorRekeysTheIkeSaBeforeIkeLifetimeEnds) {
+  a.connection.ikeLifetime = std::chrono::seconds(100);
+  auto serial = connect();
+  network.advance(std::chrono::seconds(89));
+  ASSERT_EQ(a.engine.ikeSas().size(), 1u);
+  EXPECT_EQ(a.engine.ikeSas()[0].serial, serial);
+  network.advance(std::chrono::seconds(1));
+  ASSERT_EQ(a.engine.ikeSas().size(), 1u);
+  EXPECT_NE(a.engine.ikeSas()[0].serial, serial);
+  EXPECT_EQ(b.engine.ikeSas().size(), 1u);
+  EXPECT_EQ(a.recorder.installed.size(), 2u);
+}
+
+}  // namespace
+}  // namespace ikemesh::testkit
