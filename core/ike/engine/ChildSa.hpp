@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <ikemesh/dataplane.hpp>
+#include <ikemesh/net.hpp>
+
+#include "ike/engine/ProposalSelector.hpp"
+
+namespace ikemesh::ike {
+
+/// One CHILD SA: a pair of ESP SAs installed in the dataplane (RFC 7296 §1.3). Owned by its
+/// IKE SA.
+struct ChildSa {
+  std::uint32_t inboundSpi = 0;   ///< we chose it; the peer sends with it
+  std::uint32_t outboundSpi = 0;  ///< the peer chose it; we send with it
+  NegotiatedAlgorithms algorithms;
+  std::vector<TrafficSelector> localSelectors;
+  std::vector<TrafficSelector> remoteSelectors;
+  IpsecMode mode = IpsecMode::Transport;
+  bool encapsulated = false;  ///< ESP in UDP (RFC 3948): NAT, or IKE on port 4500
+  std::uint32_t reqid = 0;
+  /// A rekey replaced it, or we asked the peer to delete it: it stays installed until the
+  /// DELETE exchange completes (RFC 7296 §2.8), but is not rekeyed or deleted again.
+  bool retiring = false;
+};
+
+}  // namespace ikemesh::ike

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The IKEv2 protocol engine (DESIGN.md §6): owns every IKE SA, dispatches incoming datagrams by
+// SPI, runs the exchanges of RFC 7296 (IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL)
+// with cookies, retransmission, NAT detection and RFC 7383 fragmentation, and hands CHILD SAs
+// to the connection's dataplane. It talks to the outside only through the SDK Host (timers,
+// worker pool, log), an IkeTransport and an EngineDelegate, so the daemon runs it on Qt and
+// tests run it on virtual time.
+//
+// Threading: every public member is called on the main thread. Key exchanges run on
+// Host::submitWork() and come back through Host::postToMain().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <ikemesh/host.hpp>
+#include <ikemesh/result.hpp>
+
+#include "ike/engine/ConnectionView.hpp"
+#include "ike/engine/EngineCounters.hpp"
+#include "ike/engine/EngineDelegate.hpp"
+#include "ike/engine/IkeSa.hpp"
+#include "ike/engine/IkeTransport.hpp"
+#include "ike/message/Message.hpp"
+
+namespace ikemesh::ike {
+
+/// Engine-wide knobs (not per connection).
+struct EngineSettings {
+  /// RFC 7296 §2.6: once this many responder IKE SAs are half-open, IKE_SA_INIT requests
+  /// without a valid COOKIE are answered with one and no state is kept. 0 always demands one.
+  std::size_t cookieThreshold = 32;
+  /// RFC 7383 §2.5.1: an encrypted message larger than this (IKE header included, non-ESP
+  /// marker excluded) is sent in fragments when the peer supports them. 1280 suits IPv6
+  /// paths; 0 never fragments.
+  std::size_t maxMessageLength = 1280;
+  /// Nonce length in octets (RFC 7296 §2.10: at least half the PRF key size, 16..256).
+  std::size_t nonceLength = 32;
+};
+
+class IkeEngine {
+ public:
+  IkeEngine(Host& host, IkeTransport& transport, EngineDelegate& delegate, EngineSettings settings = {});
+  ~IkeEngine();
+  IkeEngine(const IkeEngine&) = delete;
+  IkeEngine& operator=(const IkeEngine&) = delete;
+
+  /// One IKE message from the network: `message` starts at the IKE header (no non-ESP marker).
+  /// Anything wrong is logged once with the field and the reason, counted, and dropped or
+  /// answered as RFC 7296 says.
+  void receive(std::span<const std::uint8_t> message, const Endpoint& from, const Endpoint& to);
+
+  /// Starts IKE_SA_INIT towards `remote` for `connection` (an acquire, or `ikemesh up`). When an
+  /// IKE SA for the same connection and peer exists or is being negotiated, returns it instead
+  /// of starting a second one.
+  Result<IkeSaSerial> initiate(const ConnectionView& connection, const Endpoint& local,
+                               const Endpoint& remote);
+
+  /// Sends DELETE for the IKE SA (and so all its CHILD SAs, RFC 7296 §1.4.1) and removes it
+  /// once answered or after the retransmission timeout.
+  Result<void> deleteIkeSa(IkeSaSerial serial);
+  /// Sends DELETE for one CHILD SA, named by our inbound SPI.
+  Result<void> deleteChildSa(IkeSaSerial serial, std::uint32_t inboundSpi);
+  /// Rekeys one CHILD SA with CREATE_CHILD_SA (RFC 7296 §2.8), with PFS when the connection says so.
+  Result<void> rekeyChildSa(IkeSaSerial serial, std::uint32_t inboundSpi);
+  /// Rekeys the IKE SA with CREATE_CHILD_SA (RFC 7296 §2.18); its CHILD SAs move to the new one.
+  Result<void> rekeyIkeSa(IkeSaSerial serial);
+  /// Sends an empty INFORMATIONAL now (RFC 7296 §2.4); an unanswered one deletes the IKE SA.
+  Result<void> checkLiveness(IkeSaSerial serial);
+  /// The dataplane reports a CHILD SA's lifetime: soft rekeys it, hard deletes it.
+  void saExpired(const SaRef& sa, bool hard);
+  /// Removes every IKE and CHILD SA without sending anything (shutdown).
+  void clear();
+
+  std::vector<IkeSaInfo> ikeSas() const;
+  std::vector<ChildSaInfo> childSas() const;
+  const EngineCounters& counters() const { return counters_; }
+
+ private:
+  // IkeEngine.cpp: dispatch, windows, retransmission, teardown
+  IkeSa* find(IkeSaSerial serial);
+  IkeSa* findBySpi(std::uint64_t spi);
+  IkeSa& createSa(const ConnectionView& connection, const Endpoint& local, const Endpoint& remote,
+                  bool initiator, std::uint64_t ourSpi = 0);
+  void reject(const std::string& field, const std::string& reason, const Endpoint& from);
+  void offload(std::function<std::function<void()>()> work);
+  void sendDatagrams(IkeSa& sa, const std::vector<std::vector<std::uint8_t>>& datagrams);
+  void sendRequest(IkeSa& sa, RequestKind kind, std::vector<std::vector<std::uint8_t>> datagrams);
+  void whenWindowOpen(IkeSa& sa, std::function<void()> request);
+  void requestDone(IkeSa& sa);
+  void retransmit(IkeSaSerial serial);
+  Result<void> sendProtectedRequest(IkeSa& sa, RequestKind kind, ExchangeType exchange,
+                                    const std::vector<Payload>& inner);
+  void sendProtectedResponse(IkeSa& sa, ExchangeType exchange, std::uint32_t messageId,
+                             const std::vector<Payload>& inner);
+  void sendUnprotectedNotify(const IkeHeader& request, NotifyType type, Bytes data, const Endpoint& local,
+                             const Endpoint& remote);
+  void removeSa(IkeSaSerial serial, const std::string& reason, bool deleteChildren = true);
+  void removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::string& reason);
+  void startLiveness(IkeSa& sa);
+  void livenessTick(IkeSaSerial serial);
+  void dispatchProtected(IkeSa& sa, const IkeHeader& header, std::vector<Payload> inner);
+
+  // IkeEngineInit.cpp: IKE_SA_INIT, both roles
+  void sendIkeSaInit(IkeSa& sa);
+  void generateInitiatorKe(IkeSa& sa, DhGroup group);
+  void onIkeSaInitRequest(const Message& message, std::span<const std::uint8_t> datagram,
+                          const Endpoint& from, const Endpoint& to);
+  void onIkeSaInitResponse(IkeSa& sa, const Message& message, std::span<const std::uint8_t> datagram);
+  Bytes cookieFor(const Bytes& nonce, const IpAddress& address, std::uint64_t initiatorSpi) const;
+  Result<void> installIkeKeys(IkeSa& sa, const IkeSaKeys& keys);
+  bool resolveCrossing(const ConnectionView& connection, const Endpoint& remote, const Bytes& peerNonce);
+
+  // IkeEngineAuth.cpp: IKE_AUTH and CHILD SA installation
+  void startIkeAuth(IkeSa& sa);
+  void onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner);
+  void onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner);
+  void establish(IkeSa& sa);
+  /// Installs both directions of `child` in the dataplane. `weInitiated`: we sent the request
+  /// of the exchange that created it, which decides which KEYMAT half is inbound (§2.17).
+  Result<void> installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated);
+  std::vector<TrafficSelector> localSelectors(const IkeSa& sa) const;
+  std::vector<TrafficSelector> remoteSelectors(const IkeSa& sa) const;
+  /// The responder's half of a CHILD SA offer (IKE_AUTH or CREATE_CHILD_SA).
+  struct ChildAnswer {
+    std::vector<Payload> payloads;  ///< USE_TRANSPORT_MODE, SA, TSi, TSr; or the error notify
+    std::optional<ChildSa> child;
+    ChildSaKeys keys;
+    std::string refusal;  ///< why no CHILD SA, when `child` is empty
+  };
+  /// Selection (or `preselected`), narrowing (§2.9), SPI allocation and KEYMAT (§2.17);
+  /// `sharedSecret` is the PFS g^ir or empty.
+  ChildAnswer answerChildOffer(IkeSa& sa, const std::vector<Payload>& inner, const Bytes& nonceI,
+                               const Bytes& nonceR, std::span<const std::uint8_t> sharedSecret,
+                               const NegotiatedAlgorithms* preselected);
+  void failAuthentication(IkeSaSerial serial, std::uint32_t messageId, const std::string& reason);
+
+  // IkeEngineInformational.cpp: DELETE and liveness
+  void onInformationalRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner);
+  void onInformationalResponse(IkeSa& sa, RequestKind kind, const std::vector<Payload>& inner);
+
+  // IkeEngineCreateChild.cpp: CHILD and IKE SA rekeying
+  void onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner);
+  void onCreateChildResponse(IkeSa& sa, RequestKind kind, const std::vector<Payload>& inner);
+  void sendChildRekey(IkeSaSerial serial, std::uint32_t inboundSpi, std::shared_ptr<KeyExchange> keyExchange);
+  void sendIkeRekey(IkeSaSerial serial, std::shared_ptr<KeyExchange> keyExchange);
+  void finishChildResponse(IkeSaSerial serial, ChildNegotiation negotiation, std::vector<Payload> inner,
+                           SecureBytes sharedSecret);
+  /// The IKE SA that replaces `old` after a rekey (RFC 7296 §2.18); CHILD SAs move to it.
+  IkeSa& adoptRekeyedSa(IkeSa& old, bool initiator, std::uint64_t initiatorSpi, std::uint64_t responderSpi,
+                        const NegotiatedAlgorithms& ike, const IkeSaKeys& keys, const Bytes& nonceI,
+                        const Bytes& nonceR);
+  std::uint64_t freshIkeSpi();
+  /// Notes a completed CHILD SA rekey; when both peers rekeyed the same CHILD SA, deletes ours
+  /// if its exchange holds the lowest of the four nonces (RFC 7296 §2.8.1).
+  void recordChildRekey(IkeSa& sa, std::uint32_t replacedInboundSpi, IkeSa::RekeyRecord record);
+
+  Host& host_;
+  IkeTransport& transport_;
+  EngineDelegate& delegate_;
+  EngineSettings settings_;
+  EngineCounters counters_;
+  std::map<IkeSaSerial, std::unique_ptr<IkeSa>> sas_;
+  std::map<std::uint64_t, IkeSaSerial> bySpi_;  ///< our SPI of each IKE SA
+  /// Responder IKE SAs by the initiator's SPI and address, to recognise a retransmitted
+  /// IKE_SA_INIT (RFC 7296 §2.1).
+  std::map<std::pair<std::uint64_t, Endpoint>, IkeSaSerial> byInitiatorSpi_;
+  IkeSaSerial nextSerial_ = 1;
+  std::uint32_t nextReqid_ = 1;
+  std::size_t halfOpen_ = 0;
+  Bytes cookieSecret_;
+  /// Posted callbacks check it, so that work finishing after the engine is gone does nothing.
+  std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
+};
+
+}  // namespace ikemesh::ike
