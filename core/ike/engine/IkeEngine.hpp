@@ -152,10 +152,12 @@ class IkeEngine {
   void sendIkeRekey(IkeSaSerial serial, std::shared_ptr<KeyExchange> keyExchange);
   void finishChildResponse(IkeSaSerial serial, ChildNegotiation negotiation, std::vector<Payload> inner,
                            SecureBytes sharedSecret);
-  /// The IKE SA that replaces `old` after a rekey (RFC 7296 §2.18); CHILD SAs move to it.
-  IkeSa& adoptRekeyedSa(IkeSa& old, bool initiator, std::uint64_t initiatorSpi, std::uint64_t responderSpi,
-                        const NegotiatedAlgorithms& ike, const IkeSaKeys& keys, const Bytes& nonceI,
-                        const Bytes& nonceR);
+  /// Creates the IKE SA that replaces `old` after a rekey (RFC 7296 §2.18); CHILD SAs move to
+  /// it. When both peers rekeyed `old` at once, keeps the new IKE SA whose exchange did not have
+  /// the lowest nonce and deletes ours if it lost (§2.8.1). Returns whether we must delete `old`.
+  bool adoptRekeyedSa(IkeSa& old, bool initiator, std::uint64_t initiatorSpi, std::uint64_t responderSpi,
+                      const NegotiatedAlgorithms& ike, const IkeSaKeys& keys, const Bytes& nonceI,
+                      const Bytes& nonceR);
   std::uint64_t freshIkeSpi();
   /// Notes a completed CHILD SA rekey; when both peers rekeyed the same CHILD SA, deletes ours
   /// if its exchange holds the lowest of the four nonces (RFC 7296 §2.8.1).

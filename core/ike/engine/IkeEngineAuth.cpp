@@ -139,6 +139,12 @@ void IkeEngine::startIkeAuth(IkeSa& sa) {
                      AuthenticationPayload{static_cast<AuthMethod>(signature->method), signature->data}});
     // RFC 7296 §2.4: this is our only IKE SA with the peer; old state there can go.
     inner.push_back(notify(NotifyType::InitialContact));
+    // RFC 7296 §3.7: the trust anchors we will verify the responder's certificate against.
+    if (auto* verifier = delegate_.authMethod(s->connection, s->connection.remoteAuth))
+      for (const auto& request : verifier->certificateRequests(s->connection.name))
+        inner.push_back(
+            {PayloadType::CertificateRequest,
+             CertificateRequestPayload{static_cast<CertificateEncoding>(request.encoding), request.data}});
     if (s->connection.mode == IpsecMode::Transport) inner.push_back(notify(NotifyType::UseTransportMode));
     inner.push_back({PayloadType::SecurityAssociation, SecurityAssociationPayload{s->authChild->offered}});
     inner.push_back({PayloadType::TsInitiator, TrafficSelectorPayload{s->authChild->initiatorSelectors}});

@@ -236,13 +236,14 @@ void IkeEngine::sendIkeRekey(IkeSaSerial serial, std::shared_ptr<KeyExchange> ke
     host_.log(LogLevel::Error, sent.error().message);
 }
 
-IkeSa& IkeEngine::adoptRekeyedSa(IkeSa& old, bool initiator, std::uint64_t initiatorSpi,
-                                 std::uint64_t responderSpi, const NegotiatedAlgorithms& ike,
-                                 const IkeSaKeys& keys, const Bytes& nonceI, const Bytes& nonceR) {
+bool IkeEngine::adoptRekeyedSa(IkeSa& old, bool initiator, std::uint64_t initiatorSpi,
+                               std::uint64_t responderSpi, const NegotiatedAlgorithms& ike,
+                               const IkeSaKeys& keys, const Bytes& nonceI, const Bytes& nonceR) {
   const auto oldSerial = old.serial;
   IkeSa& sa =
       createSa(old.connection, old.local, old.remote, initiator, initiator ? initiatorSpi : responderSpi);
-  IkeSa& previous = *find(oldSerial);  // createSa does not move existing SAs, but stay explicit
+  const auto newSerial = sa.serial;
+  IkeSa& previous = *find(oldSerial);
   sa.initiatorSpi = initiatorSpi;
   sa.responderSpi = responderSpi;
   sa.ike = ike;
@@ -262,7 +263,38 @@ IkeSa& IkeEngine::adoptRekeyedSa(IkeSa& old, bool initiator, std::uint64_t initi
   host_.log(LogLevel::Info,
             "IKE SA #" + std::to_string(oldSerial) + " rekeyed as #" + std::to_string(sa.serial));
   establish(sa);
-  return sa;
+
+  IkeSa::IkeRekeyRecord record{initiator, newSerial, lowerOf(nonceI, nonceR)};
+  IkeSa& replacedSa = *find(oldSerial);
+  auto other = std::find_if(replacedSa.ikeRekeys.begin(), replacedSa.ikeRekeys.end(),
+                            [&](const IkeSa::IkeRekeyRecord& r) { return r.ours != initiator; });
+  if (other == replacedSa.ikeRekeys.end()) {
+    replacedSa.ikeRekeys.push_back(std::move(record));
+    return initiator;  // the rekey initiator deletes the old IKE SA (RFC 7296 §2.18)
+  }
+  // RFC 7296 §2.8.1: both peers rekeyed; the new IKE SA created with the lowest of the four
+  // nonces is redundant, and its creator deletes it. Both peers decide alike.
+  const auto ours = record.ours ? record : *other;
+  const auto theirs = record.ours ? *other : record;
+  replacedSa.ikeRekeys.clear();
+  const bool oursLoses = std::lexicographical_compare(ours.lowestNonce.begin(), ours.lowestNonce.end(),
+                                                      theirs.lowestNonce.begin(), theirs.lowestNonce.end());
+  IkeSa* winner = find(oursLoses ? theirs.newIkeSa : ours.newIkeSa);
+  IkeSa* loser = find(oursLoses ? ours.newIkeSa : theirs.newIkeSa);
+  if (winner && loser) {
+    for (auto& child : loser->children) winner->children.push_back(std::move(child));
+    loser->children.clear();
+    loser->replaced = true;
+    host_.log(LogLevel::Info,
+              "simultaneous rekey of IKE SA #" + std::to_string(oldSerial) + ": #" +
+                  std::to_string(winner->serial) + " stays, #" + std::to_string(loser->serial) +
+                  (oursLoses ? " is ours and goes" : " is the peer's to delete") + " (RFC 7296 §2.8.1)");
+  }
+  if (oursLoses) {
+    (void)deleteIkeSa(ours.newIkeSa);
+    return false;  // the peer's rekey survives: the peer deletes the old IKE SA
+  }
+  return initiator && replacedSa.state != IkeSaState::Deleting;
 }
 
 void IkeEngine::onCreateChildResponse(IkeSa& sa, RequestKind kind, const std::vector<Payload>& inner) {
@@ -332,10 +364,9 @@ void IkeEngine::onCreateChildResponse(IkeSa& sa, RequestKind kind, const std::ve
           host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": IKE rekey: " + error);
           return;
         }
-        adoptRekeyedSa(*s, true, negotiation.newIkeSpi, peerSpi, accepted, **shared, negotiation.nonce,
-                       nonceR);
-        // The rekey initiator deletes the old IKE SA (RFC 7296 §2.18).
-        (void)deleteIkeSa(serial);
+        if (adoptRekeyedSa(*s, true, negotiation.newIkeSpi, peerSpi, accepted, **shared, negotiation.nonce,
+                           nonceR))
+          (void)deleteIkeSa(serial);
       };
     });
     return;

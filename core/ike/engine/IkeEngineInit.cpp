@@ -401,6 +401,12 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
       answer.payloads.push_back(notify(NotifyType::NatDetectionDestinationIp,
                                        natDetectionHash(s->initiatorSpi, s->responderSpi, s->remote)));
       if (s->peerFragmentation) answer.payloads.push_back(notify(NotifyType::Ikev2FragmentationSupported));
+      // RFC 7296 §1.2: the responder may ask for certificates in IKE_SA_INIT already.
+      if (auto* verifier = delegate_.authMethod(s->connection, s->connection.remoteAuth))
+        for (const auto& request : verifier->certificateRequests(s->connection.name))
+          answer.payloads.push_back(
+              {PayloadType::CertificateRequest,
+               CertificateRequestPayload{static_cast<CertificateEncoding>(request.encoding), request.data}});
       auto bytes = encode(answer);
       s->responderFirstMessage = bytes;
       s->lastResponseId = 0;

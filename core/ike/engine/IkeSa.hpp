@@ -134,6 +134,13 @@ struct IkeSa {
   };
   /// By the inbound SPI of the CHILD SA that was replaced.
   std::map<std::uint32_t, std::vector<RekeyRecord>> childRekeys;
+  /// The rekeys of this IKE SA so far: two when both peers rekeyed it at once (§2.8.1).
+  struct IkeRekeyRecord {
+    bool ours = false;
+    IkeSaSerial newIkeSa = 0;
+    Bytes lowestNonce;
+  };
+  std::vector<IkeRekeyRecord> ikeRekeys;
 
   // Liveness (RFC 7296 §2.4)
   TimerId livenessTimer = 0;

@@ -133,6 +133,7 @@ class Node final : public ike::EngineDelegate {
     return connection;
   }
   ikemesh::AuthMethod* authMethod(const ConnectionView&, std::string_view feature) override {
+    if (authOverride) return authOverride;
     return plugin.authMethod(feature);
   }
   Dataplane* dataplane(const ConnectionView&) override { return &recorder; }
@@ -161,6 +162,7 @@ class Node final : public ike::EngineDelegate {
   Endpoint endpoint;
   ConnectionView connection;
   bool refusePeers = false;
+  ikemesh::AuthMethod* authOverride = nullptr;  ///< used instead of the plugin when set
   std::vector<ike::IkeSaInfo> established;
   std::vector<std::pair<ike::IkeSaInfo, std::string>> deleted;
   std::vector<ike::ChildSaInfo> childrenUp;

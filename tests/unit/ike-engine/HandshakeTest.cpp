@@ -157,3 +157,45 @@ TEST_F(EngineTest, NatDetectedMovesIkeToPort4500AndEncapsulatesEsp) {
 
 }  // namespace
 }  // namespace ikemesh::testkit
+
+namespace ikemesh::testkit {
+namespace {
+
+/// NULL authentication that also asks for certificates, as an X.509 method would.
+class CertificateRequestingNullAuth final : public ikemesh::AuthMethod {
+ public:
+  Result<LocalCredential> localCredential(const std::string& c) override { return null_.localCredential(c); }
+  std::vector<Certificate> certificateRequests(const std::string&) override { return {{4, {0xca, 0xfe}}}; }
+  void sign(const AuthExchange& e, std::function<void(Result<AuthPayload>)> done) override {
+    null_.sign(e, done);
+  }
+  void verify(const AuthExchange& e, const PeerClaim& claim,
+              std::function<void(Result<VerifiedPeer>)> done) override {
+    null_.verify(e, claim, done);
+  }
+
+ private:
+  authnull::NullAuthMethod null_;
+};
+
+TEST_F(EngineTest, CertificateRequestsOfTheAuthMethodAreSentInIkeSaInitResponse) {
+  CertificateRequestingNullAuth auth;
+  b.authOverride = &auth;
+  bool sawCertificateRequest = false;
+  network.filter = [&](const Datagram& d) {
+    if (d.is(ike::ExchangeType::IkeSaInit, true)) {
+      auto message = ike::decode(d.bytes);
+      if (message)
+        if (const auto* p = message->find(ike::PayloadType::CertificateRequest))
+          sawCertificateRequest =
+              p->as<ike::CertificateRequestPayload>()->authorities == std::vector<std::uint8_t>{0xca, 0xfe};
+    }
+    return Fate::Deliver;
+  };
+  connect();
+  EXPECT_TRUE(sawCertificateRequest);
+  EXPECT_EQ(a.established.size(), 1u);
+}
+
+}  // namespace
+}  // namespace ikemesh::testkit

@@ -214,3 +214,31 @@ TEST_F(EngineTest, InitiatorRekeysTheIkeSaBeforeIkeLifetimeEnds) {
 
 }  // namespace
 }  // namespace ikemesh::testkit
+
+namespace ikemesh::testkit {
+namespace {
+
+TEST_F(EngineTest, SimultaneousIkeRekeyLeavesOneIkeSaHoldingTheChildSas) {
+  auto serial = connect();
+  ASSERT_TRUE(a.engine.rekeyIkeSa(serial));
+  ASSERT_TRUE(b.engine.rekeyIkeSa(b.established[0].serial));
+  network.settle();
+  network.advance(std::chrono::seconds(2));
+  ASSERT_EQ(a.engine.ikeSas().size(), 1u);
+  ASSERT_EQ(b.engine.ikeSas().size(), 1u);
+  EXPECT_EQ(a.engine.ikeSas()[0].initiatorSpi, b.engine.ikeSas()[0].initiatorSpi);
+  EXPECT_EQ(a.engine.ikeSas()[0].responderSpi, b.engine.ikeSas()[0].responderSpi);
+  EXPECT_EQ(a.recorder.deleted, 0u);
+  EXPECT_EQ(b.recorder.deleted, 0u);
+  ASSERT_EQ(a.engine.childSas().size(), 1u);
+  ASSERT_EQ(b.engine.childSas().size(), 1u);
+  EXPECT_EQ(a.engine.childSas()[0].ikeSa, a.engine.ikeSas()[0].serial);
+  // The surviving IKE SA works: delete the CHILD SA through it from b.
+  ASSERT_TRUE(b.engine.deleteChildSa(b.engine.ikeSas()[0].serial, b.engine.childSas()[0].inboundSpi));
+  network.settle();
+  EXPECT_TRUE(a.recorder.installed.empty());
+  EXPECT_TRUE(b.recorder.installed.empty());
+}
+
+}  // namespace
+}  // namespace ikemesh::testkit
