@@ -82,6 +82,23 @@ void printPolicy(const QJsonObject& r) {
   std::cout << text(r["text"]);
 }
 
+// Libreswan's whack prints its status lines behind a numeric code ("006 " for trafficstatus);
+// the mesh guide shows them so. --libreswan-prefix restores it for scripts written for that.
+std::string linePrefix;
+
+void printLines(const QJsonArray& items) {
+  for (const auto& item : items) std::cout << linePrefix << text(item.toObject()["line"]) << "\n";
+}
+void printStates(const QJsonObject& r) {
+  printLines(r["states"].toArray());
+}
+void printTraffic(const QJsonObject& r) {
+  printLines(r["tunnels"].toArray());
+}
+void printOppo(const QJsonObject& r) {
+  std::cout << "initiating " << text(r["instance"]) << " (IKE SA #" << text(r["serial"]) << ")\n";
+}
+
 struct Command {
   const char* summary;
   std::function<void(const QJsonObject&)> print;
@@ -95,6 +112,9 @@ const std::map<std::string, Command>& commands() {
       {"stop", {"stop the daemon", printStop}},
       {"policy",
        {"IP [--from IP]: the group, CIDR, conn and shunts that apply to a peer, and why", printPolicy}},
+      {"showstates", {"every IKE and CHILD SA, in the shape of Libreswan's showstates", printStates}},
+      {"trafficstatus", {"one line per tunnel with its byte counters and peer ID", printTraffic}},
+      {"oppo", {"IP [--from IP]: negotiate with a peer now, as its first packet would", printOppo}},
   };
   return table;
 }
@@ -104,7 +124,8 @@ std::string usage() {
       "Usage: ikemesh [--ctl PATH] [--json] COMMAND [ARGS]\n\n"
       "Options:\n"
       "  --ctl PATH   control socket of the daemon (default /run/ikemesh/ikemesh.ctl)\n"
-      "  --json       print the daemon's answer as JSON\n\n"
+      "  --json       print the daemon's answer as JSON\n"
+      "  --libreswan-prefix  status lines behind Libreswan's codes (006 for trafficstatus)\n\n"
       "Commands:\n";
   for (const auto& [name, command] : commands()) {
     char line[160];
@@ -145,8 +166,9 @@ int main(int argc, char** argv) {
   QCommandLineOption help({"h", "help"}, "help");
   QCommandLineOption ctl("ctl", "control socket", "path", kDefaultControlSocket);
   QCommandLineOption json("json", "JSON output");
-  QCommandLineOption from("from", "our address (policy)", "ip");
-  parser.addOptions({help, ctl, json, from});
+  QCommandLineOption from("from", "our address (policy, oppo)", "ip");
+  QCommandLineOption libreswanPrefix("libreswan-prefix", "status lines behind Libreswan's numeric codes");
+  parser.addOptions({help, ctl, json, from, libreswanPrefix});
   if (!parser.parse(QCoreApplication::arguments())) {
     std::cerr << "ikemesh: " << parser.errorText().toStdString() << "\n" << usage();
     return 2;
@@ -168,9 +190,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   QJsonObject args;
-  if (name == "policy") {
+  if (parser.isSet(libreswanPrefix)) linePrefix = name == "trafficstatus" ? "006 " : "000 ";
+  if (name == "policy" || name == "oppo") {
     if (positional.size() != 1) {
-      std::cerr << "ikemesh: usage: ikemesh policy IP [--from IP]\n";
+      std::cerr << "ikemesh: usage: ikemesh " << name << " IP [--from IP]\n";
       return 2;
     }
     args["peer"] = positional.takeFirst();

@@ -40,6 +40,7 @@ Daemon::Daemon(DaemonOptions options, Logger& logger) : options_(std::move(optio
 Daemon::~Daemon() {
   if (controlSink_) logger_.removeSink(controlSink_);
   control_.reset();
+  ike_.reset();
   // Plugins go before the worker pool so that no work of theirs is left running.
   workers_.waitForDone();
   plugins_.reset();
@@ -52,6 +53,12 @@ Result<void> Daemon::start() {
   std::filesystem::create_directories(options_.runDir, ec);
   if (ec) return fail("cannot create run directory " + options_.runDir + ": " + ec.message());
   if (auto rc = watchSignals(); !rc) return rc;
+
+  // The IKE crypto suite runs on NSS; plugins that need the certificate database open it
+  // in a context of their own (NSS_InitContext contexts coexist).
+  auto nss = NssContext::initWithoutDatabase();
+  if (!nss) return fail("cannot initialise NSS: " + nss.error().message);
+  nss_ = std::move(*nss);
 
   plugins_ =
       std::make_unique<PluginLoader>(logger_, [this](const PluginDescriptor& d) -> std::unique_ptr<Host> {
@@ -69,6 +76,11 @@ Result<void> Daemon::start() {
   control_ = std::make_unique<ControlServer>(logger_);
   registerCommands();
   if (auto rc = control_->listen(options_.controlSocket); !rc) return rc;
+  // After the control socket: a second daemon is told "another ikemeshd is listening", not
+  // that UDP 500 is taken.
+  ike_ =
+      std::make_unique<IkeService>(IkeService::Options{options_.sockets}, logger_, workers_, *plugins_, this);
+  if (auto rc = ike_->start(*policy_); !rc) return rc;
 
   // Log lines become "log" events for `ikemesh watch`; posted, because lines come from any
   // thread and a sink must not call back into the logger.
@@ -153,7 +165,12 @@ Result<QJsonObject> Daemon::reload() {
   auto loaded = loadPolicy();
   if (!loaded) return fail("configuration not reloaded, the running one stays:\n" + loaded.error().message);
   auto diff = policy::diffReload(*policy_, **loaded);
+  auto previous = std::move(policy_);
   policy_ = std::move(*loaded);
+  if (diff.empty())
+    ike_->rebind(*policy_);
+  else
+    ike_->applyPolicy(*policy_);
   ++reloads_;
   auto summary = diff.empty() ? std::string("no change\n") : diff.toString();
   summary.pop_back();
@@ -233,6 +250,25 @@ void Daemon::registerCommands() {
                        [this](const QJsonObject&) -> Result<QJsonObject> { return pluginsJson(); });
   control_->addCommand("reload", [this](const QJsonObject&) { return reload(); });
   control_->addCommand("policy", [this](const QJsonObject& args) { return explainPolicy(args); });
+  control_->addCommand("showstates",
+                       [this](const QJsonObject&) -> Result<QJsonObject> { return ike_->showStates(); });
+  control_->addCommand("trafficstatus",
+                       [this](const QJsonObject&) -> Result<QJsonObject> { return ike_->trafficStatus(); });
+  control_->addCommand("oppo", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto peer = IpAddress::parse(args.value("peer").toString().toStdString());
+    if (!peer)
+      return fail("oppo: '" + args.value("peer").toString().toStdString() + "' is not an IP address");
+    if (args.contains("from")) {
+      auto local = IpAddress::parse(args.value("from").toString().toStdString());
+      if (!local)
+        return fail("oppo: --from '" + args.value("from").toString().toStdString() +
+                    "' is not an IP address");
+      return ike_->initiateTo(*local, *peer);
+    }
+    auto local = sourceAddressFor(*peer);
+    if (!local) return fail("oppo: " + local.error().message + " (give --from)");
+    return ike_->initiateTo(*local, *peer);
+  });
   control_->addCommand("stop", [this](const QJsonObject&) -> Result<QJsonObject> {
     requestStop("ikemesh stop");
     return QJsonObject{{"stopping", true}};
@@ -258,6 +294,7 @@ QJsonObject Daemon::statusJson() const {
       {"features", toJsonArray(plugins_->loadedFeatures())},
       {"connections", static_cast<qint64>(policy_->config.connections.size())},
       {"groupEntries", static_cast<qint64>(policy_->table.entryCount())},
+      {"ike", ike_->counters()},
       {"sdkAbi", QString("%1.%2").arg(kSdkAbiMajor).arg(kSdkAbiMinor)},
   };
 }

@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "control/ControlServer.hpp"
+#include "daemon/IkeService.hpp"
 #include "daemon/QtHost.hpp"
 #include "plugin/PluginLoader.hpp"
 #include "policy/MeshPolicy.hpp"
 #include "util/Logger.hpp"
+#include "util/NssContext.hpp"
 #include "util/UniqueFd.hpp"
 
 namespace ikemesh {
@@ -30,6 +32,7 @@ struct DaemonOptions {
   std::string policiesDir;    ///< default: the `policies` folder beside configFile
   std::vector<std::string> pluginDirs;
   LogLevel logLevel = LogLevel::Info;
+  IkeSocket::Options sockets;
 };
 
 /// Wires the parts together on the Qt event loop: plugins, control socket, signals.
@@ -70,6 +73,8 @@ class Daemon final : public QObject, public ConfigValues {
   std::unique_ptr<ControlServer> control_;
   policy::ConfigSchema schema_ = policy::ConfigSchema::standard();
   std::unique_ptr<policy::MeshPolicy> policy_;
+  std::unique_ptr<NssContext> nss_;
+  std::unique_ptr<IkeService> ike_;
   UniqueFd signalFd_;
   std::unique_ptr<QSocketNotifier> signalNotifier_;
   Logger::SinkId controlSink_ = 0;

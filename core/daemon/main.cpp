@@ -44,6 +44,9 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
       "plugindir", "Plugin directory; repeat for several (default " IKEMESH_PLUGIN_DIR ").", "dir");
   QCommandLineOption policies("policies", "Policy group folder (default: policies/ beside the config file).",
                               "dir");
+  QCommandLineOption ikePort("ike-port", "UDP port for IKE (default 500).", "port");
+  QCommandLineOption natPort("nat-port", "UDP port for IKE and ESP behind NAT (default 4500).", "port");
+  QCommandLineOption fwmark("fwmark", "Firewall mark of our IKE packets (default 0: none).", "mark");
   QCommandLineOption rundir("rundir", "Run-time directory (default /run/ikemesh).", "dir");
   QCommandLineOption nofork({"nofork", "foreground"}, "Stay in the foreground and log to stderr.");
   QCommandLineOption loglevel("log-level", "debug, info, warning or error (default info).", "level");
@@ -73,6 +76,21 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
   if (parser.isSet(config)) o.configFile = parser.value(config).toStdString();
   if (parser.isSet(nssdir)) o.nssDir = parser.value(nssdir).toStdString();
   if (parser.isSet(policies)) o.policiesDir = parser.value(policies).toStdString();
+  auto number = [&](const QCommandLineOption& option, unsigned max, auto& out) {
+    if (!parser.isSet(option)) return true;
+    bool ok = false;
+    auto value = parser.value(option).toUInt(&ok, 0);
+    if (!ok || value > max) {
+      std::cerr << "ikemeshd: --" << option.names().first().toStdString() << ": '"
+                << parser.value(option).toStdString() << "' is not a number up to " << max << "\n";
+      return false;
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(value);
+    return true;
+  };
+  if (!number(ikePort, 65535, o.sockets.ikePort) || !number(natPort, 65535, o.sockets.natPort) ||
+      !number(fwmark, 0xffffffffu, o.sockets.mark))
+    return 2;
   if (parser.isSet(rundir)) o.runDir = parser.value(rundir).toStdString();
   if (parser.isSet(ctl)) o.controlSocket = parser.value(ctl).toStdString();
   for (const auto& dir : parser.values(plugindir)) o.pluginDirs.push_back(dir.toStdString());

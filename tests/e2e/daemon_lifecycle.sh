@@ -7,6 +7,9 @@ source "$IKEMESH_TEST_LIB"
 ikm_init daemon-lifecycle
 cli() { "$IKM_BIN/ikemesh" --ctl "$IKM_CTL" "$@"; }
 fixtures="$IKEMESH_BUILD/tests/fixtures/plugins/out"
+# The daemons open UDP 500 and 4500: they run in a namespace of this test's.
+ikm_ns_add node
+ns=$(ikm_nsname node)
 
 ikm_log "no daemon: one line and exit status 1"
 set +e
@@ -19,7 +22,7 @@ set -e
 
 ikm_log "start with the fixture plugins"
 printf 'config setup\n\tplutodebug=none\n' >"$IKM_TMP/ipsec.conf"
-ikm_start_daemon node1 -- --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf"
+ikm_start_daemon node1 "$ns" -- --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf"
 mode=$(stat -c %a "$IKM_CTL")
 [[ $mode == 600 ]] || ikm_fail "control socket mode is $mode, expected 600"
 
@@ -92,7 +95,7 @@ kill "$watcher" 2>/dev/null || true
 
 ikm_log "a second daemon on the same socket is refused"
 set +e
-out=$("$IKM_BIN/ikemeshd" --nofork --rundir "$IKM_TMP/node1/run" --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf" 2>&1)
+out=$(ip netns exec "$ns" "$IKM_BIN/ikemeshd" --nofork --rundir "$IKM_TMP/node1/run" --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf" 2>&1)
 rc=$?
 set -e
 [[ $rc == 1 ]] || ikm_fail "second daemon exited $rc"
@@ -109,7 +112,7 @@ grep -q "destroyed alpha" "$IKM_TMP/node1/daemon.log" || ikm_fail "plugins were 
 
 for signal in TERM INT; do
   ikm_log "SIG$signal: clean exit"
-  ikm_start_daemon node-$signal -- --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf"
+  ikm_start_daemon node-$signal "$ns" -- --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf"
   kill -$signal "$IKM_PID"
   status=0
   wait "$IKM_PID" || status=$?
@@ -120,7 +123,7 @@ done
 
 ikm_log "detached start returns once ready; a failed start is the exit status"
 mkdir -p "$IKM_TMP/detached"
-"$IKM_BIN/ikemeshd" --rundir "$IKM_TMP/detached" --plugindir "$fixtures" --logfile "$IKM_TMP/detached/log" \
+ip netns exec "$ns" "$IKM_BIN/ikemeshd" --rundir "$IKM_TMP/detached" --plugindir "$fixtures" --logfile "$IKM_TMP/detached/log" \
   --config "$IKM_TMP/ipsec.conf"
 IKM_CTL="$IKM_TMP/detached/ikemesh.ctl"
 pid=$(cli status --json | jq .pid)
@@ -128,7 +131,7 @@ ikm_track "$pid"
 cli stop >/dev/null
 ikm_wait_for 10 "the detached daemon to exit" bash -c "! kill -0 $pid"
 set +e
-out=$("$IKM_BIN/ikemeshd" --rundir /proc/forbidden --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf" 2>&1)
+out=$(ip netns exec "$ns" "$IKM_BIN/ikemeshd" --rundir /proc/forbidden --plugindir "$fixtures" --config "$IKM_TMP/ipsec.conf" 2>&1)
 rc=$?
 set -e
 [[ $rc == 1 ]] || ikm_fail "a daemon that cannot start exited $rc"

@@ -133,3 +133,51 @@ ikm_ns_add() {
 ikm_expect_contains() {
   [[ $1 == *"$2"* ]] || ikm_fail "$3: expected to find '$2' in: $1"
 }
+
+# ikm_lan: a bridge in a namespace of its own (`ikm_nsname lan`) that the nodes attach to.
+# Nothing links it to the root namespace.
+ikm_lan() {
+  ikm_ns_add lan
+  ip -n "$(ikm_nsname lan)" link add br0 type bridge
+  ip -n "$(ikm_nsname lan)" link set br0 up
+}
+
+# ikm_node NAME ADDRESS/LEN [MTU]: a namespace with eth0 on the LAN bridge, that address, and
+# a default route into the bridge (for left=%defaultroute; nothing leads out of it).
+ikm_node() {
+  local name=$1 cidr=$2 mtu=${3:-1500}
+  local ns="$IKM_PREFIX-$name" lan="$IKM_PREFIX-lan"
+  ikm_ns_add "$name"
+  ip -n "$lan" link add "v-$name" type veth peer name eth0 netns "$ns"
+  ip -n "$lan" link set "v-$name" master br0 mtu "$mtu" up
+  ip -n "$ns" link set eth0 mtu "$mtu" up
+  ip -n "$ns" addr add "$cidr" dev eth0
+  ip -n "$ns" route add default dev eth0
+}
+
+# ikm_capture NAME NS IFACE FILTER...: tcpdump in NS on IFACE into $IKM_TMP/NAME.pcap, started
+# and ready (it says "listening") before this returns. Sets IKM_CAPTURE_PID.
+ikm_capture() {
+  local name=$1 ns=$2 iface=$3
+  shift 3
+  ip netns exec "$ns" tcpdump -i "$iface" -n -U -w "$IKM_TMP/$name.pcap" "$@" 2>"$IKM_TMP/$name.tcpdump.log" &
+  IKM_CAPTURE_PID=$!
+  ikm_track "$IKM_CAPTURE_PID"
+  ikm_wait_for 10 "tcpdump on $ns/$iface" grep -q "listening on" "$IKM_TMP/$name.tcpdump.log"
+}
+
+# ikm_capture_stop PID: ends a capture so that its file is complete.
+ikm_capture_stop() {
+  kill -INT "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# ikm_capture_count NAME: packets in $IKM_TMP/NAME.pcap so far.
+ikm_capture_count() { tcpdump -n -r "$IKM_TMP/$1.pcap" 2>/dev/null | wc -l; }
+
+# ikm_capture_wait NAME COUNT: waits until the capture file holds COUNT packets (tcpdump
+# may still hold received packets in its buffer when a test wants to read the file).
+ikm_capture_wait() {
+  local name=$1 count=$2
+  ikm_wait_for 10 "$count packets in the $name capture" bash -c "(( \$(tcpdump -n -r '$IKM_TMP/$name.pcap' 2>/dev/null | wc -l) >= $count ))"
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "daemon/IkeService.hpp"
+
+#include <QJsonArray>
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "daemon/LocalAddresses.hpp"
+#include "policy/RequiredFeatures.hpp"
+
+namespace ikemesh {
+namespace {
+
+constexpr std::string_view kTag = "ike";
+
+std::string hexSpi(std::uint32_t spi) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%08" PRIx32, spi);
+  return text;
+}
+
+QString q(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+std::optional<Identity> identityOf(const std::string& id) {
+  // rightid=%null or an empty rightid with NULL auth: the peer must send ID_NULL.
+  if (id == "%null") return Identity{IdType::Null, {}};
+  return std::nullopt;
+}
+
+}  // namespace
+
+/// Sends the engine's datagrams through the IKE sockets.
+class IkeService::Transport final : public ike::IkeTransport {
+ public:
+  explicit Transport(IkeService& service) : service_(service) {}
+  void send(const ike::Endpoint& local, const ike::Endpoint& remote,
+            std::span<const std::uint8_t> message) override {
+    if (auto rc = service_.socket_->send(local.address, local.port, remote.address, remote.port, message);
+        !rc)
+      service_.logger_.warning(kTag, rc.error().message);
+  }
+
+ private:
+  IkeService& service_;
+};
+
+IkeService::IkeService(Options options, Logger& logger, QThreadPool& workers, const PluginLoader& plugins,
+                       const ConfigValues* config)
+    : options_(options), logger_(logger), plugins_(plugins) {
+  host_ = std::make_unique<QtHost>(std::string(kTag), logger_, workers, config);
+  transport_ = std::make_unique<Transport>(*this);
+  engine_ = std::make_unique<ike::IkeEngine>(*host_, *transport_, *this);
+  socket_ = std::make_unique<IkeSocket>(options_.sockets, [this](Datagram&& d) {
+    engine_->receive(d.bytes, ike::Endpoint{d.from, d.fromPort}, ike::Endpoint{d.to, d.toPort});
+  });
+}
+
+IkeService::~IkeService() {
+  // Dataplanes outlive us (the plugins are unloaded after the daemon's parts): leave them clean.
+  for (auto* dataplane : eventSources_) dataplane->setEvents(nullptr);
+  engine_->clear();
+  removeInstalled();
+}
+
+Result<void> IkeService::start(const policy::MeshPolicy& policy) {
+  if (auto rc = socket_->open(); !rc) return rc;
+  applyPolicy(policy);
+  return success();
+}
+
+void IkeService::applyPolicy(const policy::MeshPolicy& policy) {
+  removeInstalled();
+  policy_ = &policy;
+  installGroups(policy);
+}
+
+std::string IkeService::dataplaneFeatureOf(const policy::Connection& connection) const {
+  for (const auto& required : policy::requiredFeatures(connection, kernelHasEsp()))
+    if (required.feature.starts_with("dataplane.")) return required.feature;
+  return {};
+}
+
+Dataplane* IkeService::dataplaneOf(const policy::Connection& connection) const {
+  auto feature = dataplaneFeatureOf(connection);
+  return feature.empty() ? nullptr : plugins_.dataplane(feature);
+}
+
+void IkeService::installGroups(const policy::MeshPolicy& policy) {
+  std::size_t traps = 0, shunts = 0;
+  for (const auto& binding : policy.table.bindings()) {
+    const auto* connection = policy.config.find(binding.connection);
+    if (!connection) continue;
+    auto* dataplane = dataplaneOf(*connection);
+    if (!dataplane) {
+      logger_.warning(kTag, "conn '" + connection->name + "': the plugin providing '" +
+                                dataplaneFeatureOf(*connection) +
+                                "' offers no dataplane; its group is not installed");
+      continue;
+    }
+    if (std::find(eventSources_.begin(), eventSources_.end(), dataplane) == eventSources_.end()) {
+      dataplane->setEvents(this);
+      eventSources_.push_back(dataplane);
+    }
+    for (const auto& group : policy.table.groups()) {
+      if (group.name != binding.group) continue;
+      for (const auto& entry : group.entries) {
+        PolicySpec spec{connection->name, IpPrefix(entry.prefix.address(), 0),
+                        entry.prefix,     entry.protocol,
+                        entry.localPort,  entry.peerPort};
+        auto id = binding.action == policy::PolicyAction::Trap ? dataplane->installTrap(spec)
+                  : binding.action == policy::PolicyAction::Pass
+                      ? dataplane->installShunt(spec, ShuntAction::Pass)
+                      : dataplane->installShunt(spec, ShuntAction::Drop);
+        if (!id) {
+          logger_.error(kTag, entry.where.toString() + ": cannot install " + entry.toString() +
+                                  " for conn '" + connection->name + "': " + id.error().message);
+          continue;
+        }
+        installed_.push_back({dataplane, *id});
+        binding.action == policy::PolicyAction::Trap ? ++traps : ++shunts;
+      }
+    }
+    // Our own addresses inside a group never trap: pass them (DESIGN.md §2 step 1).
+    for (const auto& own : policy.table.ownAddressesToExclude()) {
+      PolicySpec spec{connection->name, IpPrefix(own, 0), IpPrefix::host(own)};
+      if (auto id = dataplane->installShunt(spec, ShuntAction::Pass)) installed_.push_back({dataplane, *id});
+    }
+  }
+  logger_.info(kTag,
+               "installed " + std::to_string(traps) + " trap(s) and " + std::to_string(shunts) + " shunt(s)");
+}
+
+void IkeService::removeInstalled() {
+  for (const auto& installed : installed_) (void)installed.dataplane->removePolicy(installed.id);
+  installed_.clear();
+}
+
+const policy::Connection* IkeService::trapConnectionFor(const IpAddress& local, const IpAddress& peer,
+                                                        const policy::PolicyEntry** entry) const {
+  if (!policy_) return nullptr;
+  auto match = policy_->table.lookup({local, peer});
+  if (!match || match.group->action != policy::PolicyAction::Trap) return nullptr;
+  if (entry) *entry = match.entry;
+  return policy_->config.find(match.group->connection);
+}
+
+ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
+  ike::ConnectionView view;
+  view.name = c.name;
+  auto left = c.leftAuth ? *c.leftAuth : c.authBy.front();
+  auto right = c.rightAuth ? *c.rightAuth : c.authBy.front();
+  view.localAuth = policy::authFeature(left);
+  view.remoteAuth = c.rightRsaSigKey == "%dnsondemand" ? "auth.dnssec" : policy::authFeature(right);
+  view.ikeProposals = c.value("ike").value_or("");
+  view.espProposals = c.value("esp").value_or("");
+  view.ikeLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ikeLifetime);
+  view.childLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ipsecLifetime);
+  view.retransmitInterval = c.retransmitInterval;
+  view.retransmitTimeout = c.retransmitTimeout;
+  view.livenessDelay = c.dpdDelay;
+  view.mode = c.type == policy::ConnectionType::Tunnel ? IpsecMode::Tunnel : IpsecMode::Transport;
+  view.remoteIdentity = identityOf(c.rightId);
+  view.fragmentation = c.fragmentation != policy::Fragmentation::No;
+  return view;
+}
+
+std::string IkeService::instanceName(const std::string& connection, const IpAddress& peer) {
+  auto key = std::make_pair(connection, peer);
+  if (auto it = instances_.find(key); it != instances_.end()) return it->second;
+  const policy::PolicyEntry* entry = nullptr;
+  std::string name;
+  if (policy_) {
+    auto match = policy_->table.lookup({IpAddress{}, peer});
+    if (match && match.group->connection == connection) entry = match.entry;
+  }
+  name = entry ? namer_.next(connection, entry->prefix, peer).toString()
+               : "\"" + connection + "\" ..." + peer.toString();
+  instances_.emplace(key, name);
+  return name;
+}
+
+Result<QJsonObject> IkeService::initiateTo(const IpAddress& local, const IpAddress& peer) {
+  const auto* connection = trapConnectionFor(local, peer);
+  if (!connection)
+    return fail("no trap applies to " + local.toString() + " -> " + peer.toString() +
+                " (see ikemesh policy)");
+  auto serial = engine_->initiate(viewOf(*connection), {local, 500}, {peer, 500});
+  if (!serial) return std::move(serial).error();
+  return QJsonObject{{"serial", static_cast<qint64>(*serial)},
+                     {"instance", q(instanceName(connection->name, peer))}};
+}
+
+// --- ike::EngineDelegate ---------------------------------------------------------------
+
+std::optional<ike::ConnectionView> IkeService::connectionFor(const ike::Endpoint& local,
+                                                             const ike::Endpoint& remote) {
+  const auto* connection = trapConnectionFor(local.address, remote.address);
+  if (!connection) {
+    logger_.info(kTag, "IKE_SA_INIT from " + remote.toString() +
+                           " refused: no private, private-or-clear or "
+                           "clear-or-private group holds it");
+    return std::nullopt;
+  }
+  return viewOf(*connection);
+}
+
+ikemesh::AuthMethod* IkeService::authMethod(const ike::ConnectionView&, std::string_view feature) {
+  return plugins_.authMethod(std::string(feature));
+}
+
+Dataplane* IkeService::dataplane(const ike::ConnectionView& view) {
+  if (!policy_) return nullptr;
+  const auto* connection = policy_->config.find(view.name);
+  return connection ? dataplaneOf(*connection) : nullptr;
+}
+
+void IkeService::ikeSaEstablished(const ike::IkeSaInfo& sa) {
+  established_[sa.serial] = std::chrono::system_clock::now();
+  logger_.info(kTag, "#" + std::to_string(sa.serial) + ": " + instanceName(sa.connection, sa.remote.address) +
+                         " established IKE SA, peer " + sa.peerId);
+}
+
+void IkeService::ikeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reason) {
+  established_.erase(sa.serial);
+  logger_.info(kTag, "#" + std::to_string(sa.serial) + ": IKE SA with " + sa.remote.toString() +
+                         " deleted: " + reason);
+}
+
+void IkeService::childSaUp(const ike::ChildSaInfo& child) {
+  auto& record = children_[{child.ikeSa, child.inboundSpi}];
+  record.serial = nextChildSerial_++;
+  record.added = std::chrono::system_clock::now();
+  record.info = child;
+}
+
+void IkeService::childSaDown(const ike::ChildSaInfo& child, const std::string& reason) {
+  children_.erase({child.ikeSa, child.inboundSpi});
+  logger_.info(kTag, "CHILD SA " + hexSpi(child.inboundSpi) + " of #" + std::to_string(child.ikeSa) +
+                         " down: " + reason);
+}
+
+void IkeService::initiationFailed(const std::string& connection, const ike::Endpoint& remote,
+                                  const std::string& reason) {
+  logger_.warning(kTag,
+                  "conn '" + connection + "': negotiation with " + remote.toString() + " failed: " + reason);
+}
+
+// --- DataplaneEvents -------------------------------------------------------------------
+
+void IkeService::acquire(const Acquire& a) {
+  ++acquires_;
+  auto rc = initiateTo(a.source, a.destination);
+  if (!rc)
+    logger_.warning(kTag, "acquire " + a.source.toString() + " -> " + a.destination.toString() + ": " +
+                              rc.error().message);
+}
+
+void IkeService::expired(const SaRef& sa, bool hard) {
+  engine_->saExpired(sa, hard);
+}
+
+void IkeService::error(const std::string& message) {
+  logger_.error(kTag, "dataplane: " + message);
+}
+
+// --- status ------------------------------------------------------------------------------
+
+QJsonObject IkeService::showStates() const {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  QJsonArray states;
+  for (const auto& sa : engine_->ikeSas()) {
+    auto name = const_cast<IkeService*>(this)->instanceName(sa.connection, sa.remote.address);
+    std::string line =
+        "#" + std::to_string(sa.serial) + ": " + name + ":" + std::to_string(sa.remote.port) + " ";
+    if (sa.established) {
+      line += "established IKE SA;";
+      if (sa.initiator) {
+        const auto* connection = policy_ ? policy_->config.find(sa.connection) : nullptr;
+        if (connection) {
+          auto at = established_.count(sa.serial) ? established_.at(sa.serial) : now;
+          auto rekey = at + connection->ikeLifetime - connection->ikeLifetime / 10;
+          line += " REKEY in " +
+                  std::to_string(std::max<long>(0, duration_cast<seconds>(rekey - now).count())) + "s;";
+        }
+      }
+      line += " newest; idle;";
+    } else {
+      line += "negotiating IKE SA;";
+    }
+    states.append(QJsonObject{{"serial", static_cast<qint64>(sa.serial)},
+                              {"kind", "IKE"},
+                              {"instance", q(name)},
+                              {"established", sa.established},
+                              {"peerId", q(sa.peerId)},
+                              {"algorithms", q(sa.algorithms)},
+                              {"line", q(line)}});
+  }
+  for (const auto& [key, child] : children_) {
+    auto name = const_cast<IkeService*>(this)->instanceName(child.info.connection, IpAddress{});
+    for (const auto& sa : engine_->ikeSas())
+      if (sa.serial == child.info.ikeSa)
+        name = const_cast<IkeService*>(this)->instanceName(sa.connection, sa.remote.address) + ":" +
+               std::to_string(sa.remote.port);
+    std::string line = "#" + std::to_string(child.serial) + ": " + name + " established Child SA; newest; " +
+                       (child.info.mode == IpsecMode::Tunnel ? "tunnel" : "transport") + " mode; " +
+                       (child.info.encapsulated ? "ESP/UDP" : "ESP") +
+                       " SPIs out=" + hexSpi(child.info.outboundSpi) +
+                       " in=" + hexSpi(child.info.inboundSpi) + ";";
+    states.append(QJsonObject{{"serial", static_cast<qint64>(child.serial)},
+                              {"kind", "CHILD"},
+                              {"ikeSa", static_cast<qint64>(child.info.ikeSa)},
+                              {"line", q(line)}});
+  }
+  return QJsonObject{{"states", states}};
+}
+
+QJsonObject IkeService::trafficStatus() const {
+  using namespace std::chrono;
+  QJsonArray tunnels;
+  for (const auto& [key, child] : children_) {
+    const ike::IkeSaInfo* ikeSa = nullptr;
+    auto sas = engine_->ikeSas();
+    for (const auto& sa : sas)
+      if (sa.serial == child.info.ikeSa) ikeSa = &sa;
+    if (!ikeSa) continue;
+    std::uint64_t in = 0, out = 0;
+    if (const auto* connection = policy_ ? policy_->config.find(child.info.connection) : nullptr) {
+      if (auto* dataplane = dataplaneOf(*connection)) {
+        if (auto c = dataplane->counters({child.info.inboundSpi, ikeSa->local.address})) in = c->bytes;
+        if (auto c = dataplane->counters({child.info.outboundSpi, ikeSa->remote.address})) out = c->bytes;
+      }
+    }
+    auto name = const_cast<IkeService*>(this)->instanceName(ikeSa->connection, ikeSa->remote.address);
+    auto added = duration_cast<seconds>(child.added.time_since_epoch()).count();
+    std::string line = "#" + std::to_string(child.serial) + ": " + name +
+                       ", type=ESP, add_time=" + std::to_string(added) + ", inBytes=" + std::to_string(in) +
+                       ", outBytes=" + std::to_string(out) + ", maxBytes=2^63B, id='" + ikeSa->peerId + "'";
+    tunnels.append(QJsonObject{{"serial", static_cast<qint64>(child.serial)},
+                               {"instance", q(name)},
+                               {"addTime", static_cast<qint64>(added)},
+                               {"inBytes", static_cast<qint64>(in)},
+                               {"outBytes", static_cast<qint64>(out)},
+                               {"id", q(ikeSa->peerId)},
+                               {"line", q(line)}});
+  }
+  return QJsonObject{{"tunnels", tunnels}};
+}
+
+QJsonObject IkeService::counters() const {
+  const auto& c = engine_->counters();
+  QJsonObject rejected;
+  for (const auto& [field, count] : c.rejectedByField) rejected[q(field)] = static_cast<qint64>(count);
+  return QJsonObject{{"datagramsReceived", static_cast<qint64>(socket_->received())},
+                     {"datagramsSent", static_cast<qint64>(c.datagramsSent)},
+                     {"retransmissions", static_cast<qint64>(c.retransmissions)},
+                     {"responsesFromCache", static_cast<qint64>(c.responsesFromCache)},
+                     {"cookiesDemanded", static_cast<qint64>(c.cookiesDemanded)},
+                     {"fragmentsSent", static_cast<qint64>(c.fragmentsSent)},
+                     {"fragmentsReceived", static_cast<qint64>(c.fragmentsReceived)},
+                     {"ikeSasEstablished", static_cast<qint64>(c.ikeSasEstablished)},
+                     {"rejected", static_cast<qint64>(c.rejected)},
+                     {"rejectedByField", rejected},
+                     {"droppedNonIke", static_cast<qint64>(socket_->droppedNonIke())},
+                     {"acquires", static_cast<qint64>(acquires_)},
+                     {"ikeSas", static_cast<qint64>(engine_->ikeSas().size())},
+                     {"childSas", static_cast<qint64>(children_.size())}};
+}
+
+}  // namespace ikemesh
