@@ -47,7 +47,20 @@ void printStatus(const QJsonObject& r) {
             << "control:  " << text(r["control"]) << "\n"
             << "plugins:  " << text(plugins["loaded"]) << " loaded, " << text(plugins["rejected"])
             << " rejected (SDK ABI " << text(r["sdkAbi"]) << ")\n"
-            << "features: " << joined(r["features"], " ") << "\n";
+            << "features: " << joined(r["features"], " ") << "\n"
+            << "conns:    " << text(r["connections"]) << ", " << text(r["groupEntries"])
+            << " policy group entries\n";
+  auto ike = r.value("ike").toObject();
+  std::cout << "IKE:      " << text(ike["ikeSas"]) << " IKE SA(s), " << text(ike["childSas"])
+            << " CHILD SA(s); " << text(ike["datagramsReceived"]) << " datagrams in, "
+            << text(ike["datagramsSent"]) << " out, " << text(ike["retransmissions"]) << " retransmitted, "
+            << text(ike["rejected"]) << " rejected";
+  auto byField = ike.value("rejectedByField").toObject();
+  std::string fields;
+  for (auto it = byField.begin(); it != byField.end(); ++it)
+    fields += (fields.empty() ? "" : ", ") + it.key().toStdString() + " " + text(it.value());
+  if (!fields.empty()) std::cout << " (" << fields << ")";
+  std::cout << "\n";
 }
 
 void printPlugins(const QJsonObject& r) {

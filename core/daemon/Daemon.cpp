@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include <ikemesh/abi.hpp>
 
@@ -78,8 +79,13 @@ Result<void> Daemon::start() {
   if (auto rc = control_->listen(options_.controlSocket); !rc) return rc;
   // After the control socket: a second daemon is told "another ikemeshd is listening", not
   // that UDP 500 is taken.
-  ike_ =
-      std::make_unique<IkeService>(IkeService::Options{options_.sockets}, logger_, workers_, *plugins_, this);
+  IkeService::Options ike{options_.sockets, {}};
+  // ddos-mode (Libreswan): busy demands cookies always, unlimited never, auto above a
+  // threshold of half-open IKE SAs (RFC 7296 §2.6).
+  const auto& ddos = policy_->config.setup.ddosMode;
+  if (ddos == "busy") ike.engine.cookieThreshold = 0;
+  if (ddos == "unlimited") ike.engine.cookieThreshold = std::numeric_limits<std::size_t>::max();
+  ike_ = std::make_unique<IkeService>(ike, logger_, workers_, *plugins_, this);
   if (auto rc = ike_->start(*policy_); !rc) return rc;
 
   // Log lines become "log" events for `ikemesh watch`; posted, because lines come from any

@@ -30,6 +30,14 @@ std::optional<Identity> identityOf(const std::string& id) {
   return std::nullopt;
 }
 
+// The address range of a prefix as a traffic selector (RFC 7296 §3.13.1).
+TrafficSelector selectorOf(const IpPrefix& prefix) {
+  IpAddress last = prefix.address();
+  for (int i = prefix.length(); i < last.bits(); ++i)
+    last.data()[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
+  return TrafficSelector{prefix.address(), last, 0, 0, 65535};
+}
+
 }  // namespace
 
 /// Sends the engine's datagrams through the IKE sockets.
@@ -52,7 +60,7 @@ IkeService::IkeService(Options options, Logger& logger, QThreadPool& workers, co
     : options_(options), logger_(logger), plugins_(plugins) {
   host_ = std::make_unique<QtHost>(std::string(kTag), logger_, workers, config);
   transport_ = std::make_unique<Transport>(*this);
-  engine_ = std::make_unique<ike::IkeEngine>(*host_, *transport_, *this);
+  engine_ = std::make_unique<ike::IkeEngine>(*host_, *transport_, *this, options_.engine);
   socket_ = std::make_unique<IkeSocket>(options_.sockets, [this](Datagram&& d) {
     engine_->receive(d.bytes, ike::Endpoint{d.from, d.fromPort}, ike::Endpoint{d.to, d.toPort});
   });
@@ -158,6 +166,10 @@ ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
   view.espProposals = c.value("esp").value_or("");
   view.ikeLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ikeLifetime);
   view.childLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ipsecLifetime);
+  view.rekeyMargin = c.rekeyMargin;
+  view.rekeyFuzzPercent = c.rekeyFuzzPercent;
+  for (const auto& subnet : c.leftSubnets) view.localSelectors.push_back(selectorOf(subnet));
+  for (const auto& subnet : c.rightSubnets) view.remoteSelectors.push_back(selectorOf(subnet));
   view.retransmitInterval = c.retransmitInterval;
   view.retransmitTimeout = c.retransmitTimeout;
   view.livenessDelay = c.dpdDelay;

@@ -31,6 +31,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
  public:
   struct Options {
     IkeSocket::Options sockets;
+    ike::EngineSettings engine;
   };
 
   IkeService(Options options, Logger& logger, QThreadPool& workers, const PluginLoader& plugins,

@@ -71,5 +71,17 @@ ikm_expect_contains "$wire" "ikev2_auth[R]" "capture"
 [[ $(grep -vc '\.500 > .*\.500: isakmp' <<<"$wire") == 0 ]] || ikm_fail "other packets on the wire"
 
 [[ $(east_cli status --json | jq .ike.ikeSasEstablished) == 1 ]] || ikm_fail "east counters"
+
+ikm_log "a malformed IKE message is dropped, logged once with its field, and counted"
+# An IKE header claiming 200 bytes in a datagram of 28.
+printf '\x11\x22\x33\x44\x55\x66\x77\x88\0\0\0\0\0\0\0\0\x21\x20\x22\x08\0\0\0\0\0\0\0\xc8' |
+  ip netns exec "$west" socat -u - UDP4-SENDTO:192.0.2.1:500
+ikm_wait_for 5 "the rejection counted" bash -c "(( \$('$IKM_BIN/ikemesh' --ctl '$east_ctl' status --json | jq .ike.rejected) >= 1 ))"
+status=$(east_cli status)
+echo "$status" >&2
+ikm_expect_contains "$status" "1 IKE SA(s), 1 CHILD SA(s)" "ikemesh status"
+ikm_expect_contains "$status" "1 rejected (" "ikemesh status"
+grep -q "ike: message from 192.0.2.2:[0-9]* rejected: message: .*length" "$IKM_TMP/east/daemon.log" || ikm_fail "no log line of the rejection"
+[[ $(east_cli showstates | grep -c "established IKE SA") == 1 ]] || ikm_fail "the bad datagram disturbed the IKE SA"
 ikm_stop_daemon "$east_pid"
 ikm_pass

@@ -30,6 +30,10 @@ struct ConnectionView {
   bool pfs = true;
   std::chrono::seconds ikeLifetime{28800};
   std::chrono::seconds childLifetime{28800};
+  /// rekeymargin= and rekeyfuzz=: rekey at lifetime - (margin + random(margin * fuzz%))
+  /// (see RekeyTiming.hpp); Libreswan's defaults.
+  std::chrono::milliseconds rekeyMargin{std::chrono::minutes(9)};
+  int rekeyFuzzPercent = 100;
   /// RFC 7296 §2.1: the first retransmission after `retransmitInterval`, doubling each time,
   /// giving up once `retransmitTimeout` has passed without an answer.
   std::chrono::milliseconds retransmitInterval{500};

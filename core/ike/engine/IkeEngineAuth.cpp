@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ike/crypto/Random.hpp"
+#include "ike/engine/RekeyTiming.hpp"
 #include "ike/engine/AuthOctets.hpp"
 #include "ike/engine/IkeEngine.hpp"
 #include "ike/engine/TrafficSelectorNarrowing.hpp"
@@ -468,8 +469,8 @@ void IkeEngine::establish(IkeSa& sa) {
   // peers with the same configuration do not collide every time.
   if (sa.initiator && sa.connection.ikeLifetime.count() > 0 && !sa.rekeyTimer) {
     const auto serial = sa.serial;
-    const auto margin = std::chrono::duration_cast<std::chrono::milliseconds>(sa.connection.ikeLifetime) / 10;
-    sa.rekeyTimer = host_.startTimer(sa.connection.ikeLifetime - margin, false, [this, serial] {
+    const auto after = rekeyAfter(sa.connection.ikeLifetime, sa.connection.rekeyMargin, sa.connection.rekeyFuzzPercent);
+    sa.rekeyTimer = host_.startTimer(after, false, [this, serial] {
       if (IkeSa* s = find(serial)) {
         s->rekeyTimer = 0;
         (void)rekeyIkeSa(serial);
@@ -484,7 +485,9 @@ Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys
   const EspKeys& outKeys = weInitiated ? keys.initiatorToResponder : keys.responderToInitiator;
   SaLifetime hard{0, 0, sa.connection.childLifetime};
   // Rekey before the hard limit, with room for a retransmitted exchange (RFC 7296 §2.8).
-  SaLifetime soft{0, 0, sa.connection.childLifetime - sa.connection.childLifetime / 10};
+  SaLifetime soft{0, 0,
+                  std::chrono::duration_cast<std::chrono::seconds>(rekeyAfter(
+                      sa.connection.childLifetime, sa.connection.rekeyMargin, sa.connection.rekeyFuzzPercent))};
   auto params = [&](SaDirection direction) {
     SaParams p;
     const bool in = direction == SaDirection::Inbound;

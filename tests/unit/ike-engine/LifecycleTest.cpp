@@ -201,6 +201,8 @@ namespace {
 
 TEST_F(EngineTest, InitiatorRekeysTheIkeSaBeforeIkeLifetimeEnds) {
   a.connection.ikeLifetime = std::chrono::seconds(100);
+  a.connection.rekeyMargin = std::chrono::seconds(10);
+  a.connection.rekeyFuzzPercent = 0;
   auto serial = connect();
   network.advance(std::chrono::seconds(89));
   ASSERT_EQ(a.engine.ikeSas().size(), 1u);
