@@ -102,6 +102,9 @@ std::string linePrefix;
 void printLines(const QJsonArray& items) {
   for (const auto& item : items) std::cout << linePrefix << text(item.toObject()["line"]) << "\n";
 }
+void printShunts(const QJsonObject& r) {
+  printLines(r["shunts"].toArray());
+}
 void printStates(const QJsonObject& r) {
   printLines(r["states"].toArray());
 }
@@ -126,6 +129,7 @@ const std::map<std::string, Command>& commands() {
       {"policy",
        {"IP [--from IP]: the group, CIDR, conn and shunts that apply to a peer, and why", printPolicy}},
       {"showstates", {"every IKE and CHILD SA, in the shape of Libreswan's showstates", printStates}},
+      {"shuntstatus", {"the negotiation and failure shunts, one line per peer", printShunts}},
       {"trafficstatus", {"one line per tunnel with its byte counters and peer ID", printTraffic}},
       {"oppo", {"IP [--from IP]: negotiate with a peer now, as its first packet would", printOppo}},
   };

@@ -260,6 +260,8 @@ void Daemon::registerCommands() {
                        [this](const QJsonObject&) -> Result<QJsonObject> { return ike_->showStates(); });
   control_->addCommand("trafficstatus",
                        [this](const QJsonObject&) -> Result<QJsonObject> { return ike_->trafficStatus(); });
+  control_->addCommand("shuntstatus",
+                       [this](const QJsonObject&) -> Result<QJsonObject> { return ike_->shuntStatus(); });
   control_->addCommand("oppo", [this](const QJsonObject& args) -> Result<QJsonObject> {
     auto peer = IpAddress::parse(args.value("peer").toString().toStdString());
     if (!peer)

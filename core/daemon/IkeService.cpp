@@ -70,7 +70,59 @@ IkeService::~IkeService() {
   // Dataplanes outlive us (the plugins are unloaded after the daemon's parts): leave them clean.
   for (auto* dataplane : eventSources_) dataplane->setEvents(nullptr);
   engine_->clear();
+  for (auto& [key, shunt] : bareShunts_) {
+    if (shunt.expiry) host_->stopTimer(shunt.expiry);
+    (void)shunt.dataplane->removePolicy(shunt.id);
+  }
+  bareShunts_.clear();
   removeInstalled();
+}
+
+static std::optional<ShuntAction> shuntActionOf(policy::Shunt shunt) {
+  switch (shunt) {
+    case policy::Shunt::Passthrough: return ShuntAction::Pass;
+    case policy::Shunt::Drop: return ShuntAction::Drop;
+    case policy::Shunt::Reject: return ShuntAction::Reject;
+    case policy::Shunt::Hold: return ShuntAction::Hold;
+    case policy::Shunt::None: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void IkeService::removeBareShunt(const std::string& connection, const IpAddress& peer) {
+  auto it = bareShunts_.find({connection, peer});
+  if (it == bareShunts_.end()) return;
+  if (it->second.expiry) host_->stopTimer(it->second.expiry);
+  (void)it->second.dataplane->removePolicy(it->second.id);
+  bareShunts_.erase(it);
+}
+
+void IkeService::setBareShunt(const policy::Connection& connection, const IpAddress& local,
+                              const IpAddress& peer, policy::Shunt shunt, bool failing) {
+  removeBareShunt(connection.name, peer);
+  auto action = shuntActionOf(shunt);
+  auto* dataplane = dataplaneOf(connection);
+  if (!action || !dataplane) return;
+  PolicySpec spec{connection.name, IpPrefix::host(local), IpPrefix::host(peer)};
+  auto id = dataplane->installShunt(spec, *action);
+  if (!id) {
+    logger_.error(kTag, "conn '" + connection.name + "': cannot install the " +
+                            (failing ? "failure" : "negotiation") + " shunt for " + peer.toString() + ": " +
+                            id.error().message);
+    return;
+  }
+  BareShunt bare{dataplane, *id, local, peer, *action, failing, 0};
+  if (failing) {
+    // shuntlifetime: then the trap applies again and the next packet negotiates anew.
+    auto name = connection.name;
+    bare.expiry = host_->startTimer(connection.shuntLifetime, false, [this, name, peer] {
+      if (auto it = bareShunts_.find({name, peer}); it != bareShunts_.end()) it->second.expiry = 0;
+      removeBareShunt(name, peer);
+      logger_.info(
+          kTag, "failure shunt for " + peer.toString() + " (" + name + ") expired; the trap applies again");
+    });
+  }
+  bareShunts_[{connection.name, peer}] = bare;
 }
 
 Result<void> IkeService::start(const policy::MeshPolicy& policy) {
@@ -201,6 +253,8 @@ Result<QJsonObject> IkeService::initiateTo(const IpAddress& local, const IpAddre
                 " (see ikemesh policy)");
   auto serial = engine_->initiate(viewOf(*connection), {local, 500}, {peer, 500});
   if (!serial) return std::move(serial).error();
+  if (!bareShunts_.count({connection->name, peer}))
+    setBareShunt(*connection, local, peer, connection->negotiationShunt, false);
   return QJsonObject{{"serial", static_cast<qint64>(*serial)},
                      {"instance", q(instanceName(connection->name, peer))}};
 }
@@ -242,6 +296,10 @@ void IkeService::ikeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reaso
 }
 
 void IkeService::childSaUp(const ike::ChildSaInfo& child) {
+  // The tunnel replaces the negotiation shunt, and a failure shunt if the peer started IKE
+  // itself later (private-or-clear).
+  for (const auto& sa : engine_->ikeSas())
+    if (sa.serial == child.ikeSa) removeBareShunt(child.connection, sa.remote.address);
   auto& record = children_[{child.ikeSa, child.inboundSpi}];
   record.serial = nextChildSerial_++;
   record.added = std::chrono::system_clock::now();
@@ -258,6 +316,14 @@ void IkeService::initiationFailed(const std::string& connection, const ike::Endp
                                   const std::string& reason) {
   logger_.warning(kTag,
                   "conn '" + connection + "': negotiation with " + remote.toString() + " failed: " + reason);
+  const auto* c = policy_ ? policy_->config.find(connection) : nullptr;
+  if (!c) return;
+  auto local = IpAddress{};
+  if (auto it = bareShunts_.find({connection, remote.address}); it != bareShunts_.end())
+    local = it->second.local;
+  else if (auto source = sourceAddressFor(remote.address))
+    local = *source;
+  setBareShunt(*c, local, remote.address, c->failureShunt, true);
 }
 
 // --- DataplaneEvents -------------------------------------------------------------------
@@ -328,6 +394,23 @@ QJsonObject IkeService::showStates() const {
                               {"line", q(line)}});
   }
   return QJsonObject{{"states", states}};
+}
+
+QJsonObject IkeService::shuntStatus() const {
+  QJsonArray shunts;
+  for (const auto& [key, shunt] : bareShunts_) {
+    auto action = shunt.action == ShuntAction::Pass   ? "%pass"
+                  : shunt.action == ShuntAction::Hold ? "%hold"
+                                                      : "%drop";
+    auto line = IpPrefix::host(shunt.local).toString() + " -0-> " + IpPrefix::host(shunt.peer).toString() +
+                " => " + action + "    " + (shunt.failing ? "oe-failing" : "oe-negotiating");
+    shunts.append(QJsonObject{{"connection", q(key.first)},
+                              {"peer", q(shunt.peer.toString())},
+                              {"action", action},
+                              {"failing", shunt.failing},
+                              {"line", q(line)}});
+  }
+  return QJsonObject{{"shunts", shunts}};
 }
 
 QJsonObject IkeService::trafficStatus() const {

@@ -50,6 +50,8 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   Result<QJsonObject> initiateTo(const IpAddress& local, const IpAddress& peer);
 
   QJsonObject showStates() const;
+  /// The bare shunts (negotiation and failure shunts per peer), as Libreswan's shuntstatus.
+  QJsonObject shuntStatus() const;
   QJsonObject trafficStatus() const;
   QJsonObject counters() const;
 
@@ -76,6 +78,16 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
     Dataplane* dataplane;
     PolicyId id;
   };
+  /// A negotiation or failure shunt for one peer (DESIGN.md §2 steps 3 and 6).
+  struct BareShunt {
+    Dataplane* dataplane = nullptr;
+    PolicyId id = 0;
+    IpAddress local;
+    IpAddress peer;
+    ShuntAction action = ShuntAction::Drop;
+    bool failing = false;  // a failure shunt (oe-failing), else a negotiation shunt (oe-negotiating)
+    TimerId expiry = 0;
+  };
   struct ChildRecord {
     std::uint64_t serial;  // the "#N" of status lines
     std::chrono::system_clock::time_point added;
@@ -91,6 +103,10 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   /// `"private#10.15.0.0/16"[1] ...10.15.1.7`: one instance per (template, peer).
   std::string instanceName(const std::string& connection, const IpAddress& peer);
   void installGroups(const policy::MeshPolicy& policy);
+  /// Replaces the bare shunt of (conn, peer) with `shunt` (none: just removes it).
+  void setBareShunt(const policy::Connection& connection, const IpAddress& local, const IpAddress& peer,
+                    policy::Shunt shunt, bool failing);
+  void removeBareShunt(const std::string& connection, const IpAddress& peer);
   void removeInstalled();
 
   Options options_;
@@ -105,6 +121,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   std::vector<Dataplane*> eventSources_;
   policy::InstanceNamer namer_;
   std::map<std::pair<std::string, IpAddress>, std::string> instances_;
+  std::map<std::pair<std::string, IpAddress>, BareShunt> bareShunts_;
   std::map<ike::IkeSaSerial, std::chrono::system_clock::time_point> established_;
   std::map<std::pair<ike::IkeSaSerial, std::uint32_t>, ChildRecord> children_;
   std::uint64_t nextChildSerial_ = 1;
