@@ -160,6 +160,8 @@ Result<void> RoutingTable::removeRoute(const IpPrefix& prefix, RouteType type, i
   rtnl_route_set_dst(route.get(), destination.get());
   rtnl_route_set_type(route.get(), kernelType(type));
   rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);  // any scope
+  // The kernel matches the protocol too (libnl's default is "static").
+  rtnl_route_set_protocol(route.get(), kRouteProtocol);
   (void)ifindex;
   if (int rc = rtnl_route_delete(socket_, route.get(), 0); rc < 0 && rc != -NLE_OBJ_NOTFOUND)
     return fail("kernel-tun: cannot remove the route " + prefix.toString() + " from table " +
