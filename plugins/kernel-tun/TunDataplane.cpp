@@ -322,26 +322,24 @@ void TunDataplane::reconsiderHeld() {
   std::lock_guard held(heldMutex_);
   bool release = false;
   for (auto it = held_.begin(); it != held_.end();) {
-    bool keep = false;
-    if (findOutbound(it->first)) {
-      release = true;
-    } else if (const auto* match = longestPrefix(it->first)) {
-      const RouteKind kind = match->second.back().kind;
-      keep = kind == RouteKind::Trap || kind == RouteKind::Hold;
-      release = release || kind == RouteKind::Pass;
-      if (kind != RouteKind::Pass && !keep)
-        counters_.dropped.fetch_add(it->second.packets.size(), std::memory_order_relaxed);
-      if (kind == RouteKind::Pass)
-        for (auto& packet : it->second.packets) released_.push_back(std::move(packet));
-    } else {
-      counters_.dropped.fetch_add(it->second.packets.size(), std::memory_order_relaxed);
-    }
-    if (keep) {
+    // What would happen to a new packet to this destination now decides for the held ones.
+    RouteKind fate = RouteKind::Drop;
+    if (findOutbound(it->first))
+      fate = RouteKind::Sa;
+    else if (const auto* match = longestPrefix(it->first))
+      fate = match->second.back().kind;
+    if (fate == RouteKind::Trap || fate == RouteKind::Hold) {
       ++it;
       continue;
     }
-    if (findOutbound(it->first))
+    const std::size_t count = it->second.packets.size();
+    heldTotal_ -= count;
+    if (fate == RouteKind::Sa || fate == RouteKind::Pass) {
       for (auto& packet : it->second.packets) released_.push_back(std::move(packet));
+      release = true;
+    } else {
+      counters_.dropped.fetch_add(count, std::memory_order_relaxed);
+    }
     it = held_.erase(it);
   }
   if (release) wakeTransmitter();
@@ -503,7 +501,7 @@ bool TunDataplane::adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
               std::string("kernel-tun: cannot read the UDP socket's address: ") + std::strerror(errno));
     return false;
   }
-  udpFamily_ = local.ss_family;
+  udpFamily_.store(local.ss_family);
   udpLocalPort_ = fromSockaddr(local) ? fromSockaddr(local)->second : 0;
   const std::uint32_t mark = options_.routing.fwmark;
   // DESIGN.md §7: our own ESP and IKE packets must not be routed back into the TUN device.
@@ -513,7 +511,7 @@ bool TunDataplane::adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
     return false;
   }
   const int on = 1;
-  if (udpFamily_ == AF_INET) {
+  if (local.ss_family == AF_INET) {
     (void)::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
   } else {
     (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
@@ -566,6 +564,10 @@ void TunDataplane::transmitLoop() {
       return;
     }
     if (OutboundSa* sa = findOutbound(headers->destination)) {
+      if (udpFd_.load(std::memory_order_relaxed) < 0) {  // no socket adopted yet: nowhere to send
+        counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
       EspSa& esp = *sa->esp;
       std::uint8_t* payload = packet;
       std::size_t payloadLength = length;
@@ -585,7 +587,8 @@ void TunDataplane::transmitLoop() {
       }
       vectors[pending] = iovec{out, result.length};
       socklen_t addressLength = 0;
-      toSockaddr(sa->peer, sa->peerPort, udpFamily_, addresses[pending], addressLength);
+      toSockaddr(sa->peer, sa->peerPort, udpFamily_.load(std::memory_order_relaxed), addresses[pending],
+                 addressLength);
       messages[pending].msg_hdr = msghdr{};
       messages[pending].msg_hdr.msg_name = &addresses[pending];
       messages[pending].msg_hdr.msg_namelen = addressLength;
@@ -615,19 +618,23 @@ void TunDataplane::transmitLoop() {
     }
     std::lock_guard heldLock(heldMutex_);
     Held& held = held_[headers->destination];
-    const bool first = held.packets.empty() && held.policy == 0;
-    if (held.packets.size() >= options_.heldPacketsPerDestination) {
+    if (held.packets.size() >= options_.heldPacketsPerDestination ||
+        heldTotal_ >= options_.heldPacketsTotal) {
       counters_.heldDropped.fetch_add(1, std::memory_order_relaxed);
     } else {
       held.packets.emplace_back(packet, packet + length);
+      ++heldTotal_;
       counters_.held.fetch_add(1, std::memory_order_relaxed);
     }
-    if (first && kind == RouteKind::Trap) {
-      held.policy = match->second.back().owner;
-      Acquire acquire{held.policy,       headers->source,     headers->destination,
-                      headers->protocol, headers->sourcePort, headers->destinationPort};
-      post([acquire](TunDataplane&, DataplaneEvents& events) { events.acquire(acquire); });
-    }
+    if (kind != RouteKind::Trap) return;
+    // One acquire per destination, repeated while nothing answers it (the core may have
+    // dropped it); the kernel's larval SAs behave alike.
+    const auto now = std::chrono::steady_clock::now();
+    if (held.acquiredAt && now - *held.acquiredAt < options_.acquireRepeat) return;
+    held.acquiredAt = now;
+    Acquire acquire{match->second.back().owner, headers->source,     headers->destination,
+                    headers->protocol,          headers->sourcePort, headers->destinationPort};
+    post([acquire](TunDataplane&, DataplaneEvents& events) { events.acquire(acquire); });
   };
 
   while (!stop_.load(std::memory_order_relaxed)) {

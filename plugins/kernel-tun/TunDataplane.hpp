@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -34,6 +35,10 @@ struct TunOptions {
   RoutingTable::Config routing;
   /// Packets kept per destination while its SA is negotiated (DESIGN.md §2 step 2).
   std::size_t heldPacketsPerDestination = 8;
+  /// ... and at most this many in all, so that a scan of a large group cannot exhaust memory.
+  std::size_t heldPacketsTotal = 1024;
+  /// A destination whose acquire got no SA or shunt is acquired again after this long.
+  std::chrono::milliseconds acquireRepeat{10000};
 };
 
 /// The `dataplane.tun` provider: userspace ESP over a TUN device (DESIGN.md §7).
@@ -122,7 +127,7 @@ class TunDataplane final : public Dataplane {
   };
   struct Held {
     std::deque<std::vector<std::uint8_t>> packets;
-    PolicyId policy = 0;
+    std::optional<std::chrono::steady_clock::time_point> acquiredAt;
   };
   struct EventRelay {
     TunDataplane* self = nullptr;
@@ -183,10 +188,11 @@ class TunDataplane final : public Dataplane {
   // Lock order: stateMutex_, then heldMutex_.
   std::mutex heldMutex_;
   std::map<IpAddress, Held> held_;
+  std::size_t heldTotal_ = 0;
   std::vector<std::vector<std::uint8_t>> released_;
 
   std::atomic<int> udpFd_{-1};
-  int udpFamily_ = AF_INET;
+  std::atomic<int> udpFamily_{AF_INET};
   std::uint16_t udpLocalPort_ = 0;
   IkeReceiver* ike_ = nullptr;
   std::atomic<bool> stop_{false};

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <sstream>
@@ -186,12 +187,17 @@ SaParams saParams(std::uint32_t spi, SaDirection direction, const IpAddress& fro
 }
 
 /// A→B with SPI 0x1000, B→A with SPI 0x2000: both halves of one CHILD_SA on both nodes.
-void addSaPair(Node& a, Node& b, IpsecMode mode) {
+/// `adjust` may change A's SAs (lifetimes) before they are added.
+void addSaPair(Node& a, Node& b, IpsecMode mode, const std::function<void(SaParams&)>& adjust = {}) {
   auto check = [](Result<void> r) { ASSERT_TRUE(r.ok()) << r.error().message; };
-  check(a.dataplane->addSa(saParams(0x2000, SaDirection::Inbound, b.address, a.address, mode, 0x22)));
+  auto forA = [&](SaParams params) {
+    if (adjust) adjust(params);
+    return params;
+  };
+  check(a.dataplane->addSa(forA(saParams(0x2000, SaDirection::Inbound, b.address, a.address, mode, 0x22))));
   check(b.dataplane->addSa(saParams(0x1000, SaDirection::Inbound, a.address, b.address, mode, 0x11)));
   check(b.dataplane->addSa(saParams(0x2000, SaDirection::Outbound, b.address, a.address, mode, 0x22)));
-  check(a.dataplane->addSa(saParams(0x1000, SaDirection::Outbound, a.address, b.address, mode, 0x11)));
+  check(a.dataplane->addSa(forA(saParams(0x1000, SaDirection::Outbound, a.address, b.address, mode, 0x11))));
 }
 
 PolicySpec trapSpec(const Node& node) {
@@ -421,6 +427,42 @@ TEST_F(KernelTunE2e, DropShuntDiscardsAndHeldPacketsGoWithIt) {
   EXPECT_NE(ping.get(), 0);
   EXPECT_GE(a->dataplane->statistics().dropped, 1u);
   EXPECT_NE(inA("ip route show table 4500").find("blackhole 192.0.2.2"), std::string::npos);
+}
+
+TEST_F(KernelTunE2e, PacketLifetimesReportSoftThenHardExpiryAndTheTrapTakesOver) {
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+  addSaPair(*a, *b, IpsecMode::Tunnel, [](SaParams& params) {
+    if (params.direction != SaDirection::Outbound) return;
+    params.soft.packets = 2;
+    params.hard.packets = 3;
+  });
+  int status = -1;
+  auto output = inA("ping -n -c 3 -i 0.2 -W 2 192.0.2.2", &status);
+  EXPECT_EQ(status, 0) << output;
+  ASSERT_TRUE(waitFor([&] { return a->events.expiries.size() == 2; }));
+  const SaRef outbound{0x1000, kAddressB};
+  EXPECT_EQ(a->events.expiries[0], std::pair(outbound, false));
+  EXPECT_EQ(a->events.expiries[1], std::pair(outbound, true));
+  EXPECT_FALSE(a->dataplane->counters(outbound).ok()) << "a hard-expired SA must be gone";
+  EXPECT_EQ(inA("ip route show table 4500").find("192.0.2.2 dev"), std::string::npos);
+  // The next packet hits the trap again.
+  auto ping = std::async(std::launch::async, [&] { return inA("ping -n -c 1 -W 1 192.0.2.2"); });
+  EXPECT_TRUE(waitFor([&] { return !a->events.acquires.empty(); }));
+  ping.get();
+}
+
+TEST_F(KernelTunE2e, TimeLifetimeIsReportedByTheHostTimer) {
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  addSaPair(*a, *b, IpsecMode::Tunnel, [](SaParams& params) { params.soft.time = std::chrono::seconds(1); });
+  std::this_thread::sleep_for(1100ms);
+  a->host.fireTimers();
+  ASSERT_TRUE(waitFor([&] { return a->events.expiries.size() == 2; }));
+  for (const auto& [ref, hard] : a->events.expiries) EXPECT_FALSE(hard);
+  EXPECT_TRUE(a->dataplane->counters(SaRef{0x1000, kAddressB}).ok()) << "a soft expiry keeps the SA";
 }
 
 TEST_F(KernelTunE2e, IkeMessagesOnPort4500GoToTheIkeReceiver) {
