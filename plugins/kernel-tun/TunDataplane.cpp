@@ -189,6 +189,17 @@ void TunDataplane::post(std::function<void(TunDataplane&, DataplaneEvents&)> wor
   });
 }
 
+void TunDataplane::reportWorkerFailure(const char* what, int error) {
+  // Logged at once from this thread; reported to the core once per kind of failure.
+  std::string message = std::string("kernel-tun: ") + what + " failed: " + std::strerror(error);
+  host_.log(LogLevel::Error, message);
+  {
+    std::lock_guard lock(heldMutex_);
+    if (!reportedFailures_.insert(message).second) return;
+  }
+  post([message](TunDataplane&, DataplaneEvents& events) { events.error(message); });
+}
+
 void TunDataplane::wakeTransmitter() {
   const std::uint64_t one = 1;
   [[maybe_unused]] auto written = ::write(wake_.get(), &one, sizeof one);
@@ -563,7 +574,14 @@ void TunDataplane::transmitLoop() {
       counters_.dropped.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    if (OutboundSa* sa = findOutbound(headers->destination)) {
+    // IKE itself is never protected nor acquired (RFC 7296 §2.23; kernel IPsec has bypass
+    // policies on the IKE sockets for this): an IKE packet from a socket without our mark
+    // leaves in the clear through the marked raw socket.
+    const bool ike =
+        headers->protocol == 17 && (headers->sourcePort == 500 || headers->sourcePort == 4500 ||
+                                    headers->destinationPort == 500 || headers->destinationPort == 4500);
+    OutboundSa* sa = ike ? nullptr : findOutbound(headers->destination);
+    if (sa) {
       if (udpFd_.load(std::memory_order_relaxed) < 0) {  // no socket adopted yet: nowhere to send
         counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
         return;
@@ -597,8 +615,8 @@ void TunDataplane::transmitLoop() {
       ++pending;
       return;
     }
-    const auto* match = longestPrefix(headers->destination);
-    const RouteKind kind = match ? match->second.back().kind : RouteKind::Drop;
+    const auto* match = ike ? nullptr : longestPrefix(headers->destination);
+    const RouteKind kind = ike ? RouteKind::Pass : match ? match->second.back().kind : RouteKind::Drop;
     if (kind == RouteKind::Pass) {
       // DESIGN.md §7: a packet read before a pass shunt applied leaves in the clear, marked.
       sockaddr_storage address{};
@@ -639,7 +657,10 @@ void TunDataplane::transmitLoop() {
 
   while (!stop_.load(std::memory_order_relaxed)) {
     std::array<pollfd, 2> fds{pollfd{tun_.fd(), POLLIN, 0}, pollfd{wake_.get(), POLLIN, 0}};
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+      reportWorkerFailure("the TUN reader", errno);
+      break;
+    }
     if (fds[1].revents & POLLIN) {
       std::uint64_t value;
       [[maybe_unused]] auto n = ::read(wake_.get(), &value, sizeof value);
@@ -667,6 +688,7 @@ void TunDataplane::transmitLoop() {
       while (pending < kBatch) {
         std::uint8_t* slot = buffers.data() + pending * capacity + kTransmitHeadroom;
         const ssize_t n = ::read(tun_.fd(), slot, static_cast<std::size_t>(tun_.mtu()));
+        if (n < 0 && errno != EAGAIN && errno != EINTR) reportWorkerFailure("reading the TUN device", errno);
         if (n <= 0) break;
         ++read;
         counters_.tunPacketsRead.fetch_add(1, std::memory_order_relaxed);
@@ -693,7 +715,10 @@ void TunDataplane::receiveLoop() {
   while (!stop_.load(std::memory_order_relaxed)) {
     // The timeout bounds how long destruction waits for this thread.
     pollfd readable{fd, POLLIN, 0};
-    if (::poll(&readable, 1, 200) < 0 && errno != EINTR) break;
+    if (::poll(&readable, 1, 200) < 0 && errno != EINTR) {
+      reportWorkerFailure("the UDP reader", errno);
+      break;
+    }
     if (stop_.load(std::memory_order_relaxed)) break;
     if (!(readable.revents & POLLIN)) continue;
     for (std::size_t i = 0; i < kBatch; ++i) {

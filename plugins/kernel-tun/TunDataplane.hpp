@@ -148,6 +148,7 @@ class TunDataplane final : public Dataplane {
   /// After any change of policies or SAs: releases, keeps or discards held packets.
   void reconsiderHeld();
   void wakeTransmitter();
+  void reportWorkerFailure(const char* what, int error);
   void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
   void removeExpired(const SaRef& ref, SaDirection direction);
@@ -189,6 +190,7 @@ class TunDataplane final : public Dataplane {
   std::mutex heldMutex_;
   std::map<IpAddress, Held> held_;
   std::size_t heldTotal_ = 0;
+  std::set<std::string> reportedFailures_;
   std::vector<std::vector<std::uint8_t>> released_;
 
   std::atomic<int> udpFd_{-1};

@@ -465,6 +465,41 @@ TEST_F(KernelTunE2e, TimeLifetimeIsReportedByTheHostTimer) {
   EXPECT_TRUE(a->dataplane->counters(SaRef{0x1000, kAddressB}).ok()) << "a soft expiry keeps the SA";
 }
 
+TEST_F(KernelTunE2e, IkeFromAnUnmarkedSocketLeavesInTheClearWithoutAcquire) {
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  // B listens on UDP 500 (no dataplane there); A's "core" sends from an unmarked socket.
+  UniqueFd listener, sender;
+  {
+    InNamespace inside(nsB);
+    ASSERT_TRUE(inside.entered());
+    listener.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in bound{};
+    bound.sin_family = AF_INET;
+    bound.sin_port = htons(500);
+    ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&bound), sizeof bound), 0);
+  }
+  {
+    InNamespace inside(nsA);
+    ASSERT_TRUE(inside.entered());
+    sender.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(500);
+  std::memcpy(&to.sin_addr, kAddressB.data(), 4);
+  const char message[] = "IKE_SA_INIT";
+  ASSERT_EQ(::sendto(sender.get(), message, sizeof message, 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+            static_cast<ssize_t>(sizeof message));
+  ASSERT_TRUE(waitFor([&] {
+    char buffer[64];
+    return ::recv(listener.get(), buffer, sizeof buffer, MSG_DONTWAIT) ==
+           static_cast<ssize_t>(sizeof message);
+  })) << "the IKE packet did not arrive";
+  EXPECT_TRUE(a->events.acquires.empty());
+  EXPECT_EQ(a->dataplane->statistics().passed, 1u);
+}
+
 TEST_F(KernelTunE2e, IkeMessagesOnPort4500GoToTheIkeReceiver) {
   ASSERT_TRUE(a->start());
   ASSERT_TRUE(b->start());
