@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "TunDataplane.hpp"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "PacketHeaders.hpp"
+
+namespace ikemesh::tun {
+
+namespace {
+
+constexpr std::size_t kBatch = 32;
+// Room before a packet read from the TUN device for SPI | sequence | IV (at most 8 + 16), so
+// that it is encrypted where it lies.
+constexpr std::size_t kTransmitHeadroom = 32;
+// Room before a received ESP packet for the IP header transport mode restores (at most 40
+// octets, written just before the payload that starts 16 or 24 octets in).
+constexpr std::size_t kReceiveHeadroom = 64;
+// ESP trailer and ICV room after the largest packet: padding 15 + 2 + ICV 32.
+constexpr std::size_t kTrailerRoom = 64;
+constexpr std::uint8_t kNextHeaderIpv4 = 4;
+constexpr std::uint8_t kNextHeaderIpv6 = 41;
+
+std::string hexSpi(std::uint32_t spi) {
+  char text[11];
+  std::snprintf(text, sizeof text, "0x%08x", spi);
+  return text;
+}
+
+/// The prefix a selector's address range is exactly, if it is one.
+std::optional<IpPrefix> prefixOf(const TrafficSelector& selector) {
+  if (selector.start.family() != selector.end.family()) return std::nullopt;
+  for (int length = selector.start.bits(); length >= 0; --length) {
+    IpPrefix prefix(selector.start, length);
+    if (prefix.address() != selector.start) return std::nullopt;
+    // The last address of the prefix: the start with every host bit set.
+    IpAddress last = selector.start;
+    for (int i = length; i < last.bits(); ++i)
+      last.data()[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
+    if (last == selector.end) return prefix;
+    if (last > selector.end) return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool inSelectors(const std::vector<TrafficSelector>& selectors, const IpAddress& address) {
+  if (selectors.empty()) return true;
+  return std::any_of(selectors.begin(), selectors.end(), [&](const TrafficSelector& s) {
+    return s.start.family() == address.family() && !(address < s.start) && !(s.end < address);
+  });
+}
+
+void toSockaddr(const IpAddress& address, std::uint16_t port, int socketFamily, sockaddr_storage& out,
+                socklen_t& length) {
+  std::memset(&out, 0, sizeof out);
+  if (socketFamily == AF_INET && address.isV4()) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&out);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    std::memcpy(&in->sin_addr, address.data(), 4);
+    length = sizeof(sockaddr_in);
+    return;
+  }
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port = htons(port);
+  if (address.isV4()) {  // a dual-stack socket reaches IPv4 peers through mapped addresses
+    in6->sin6_addr.s6_addr[10] = 0xff;
+    in6->sin6_addr.s6_addr[11] = 0xff;
+    std::memcpy(in6->sin6_addr.s6_addr + 12, address.data(), 4);
+  } else {
+    std::memcpy(in6->sin6_addr.s6_addr, address.data(), 16);
+  }
+  length = sizeof(sockaddr_in6);
+}
+
+std::optional<std::pair<IpAddress, std::uint16_t>> fromSockaddr(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    std::array<std::uint8_t, 4> octets;
+    std::memcpy(octets.data(), &in->sin_addr, 4);
+    return std::pair{IpAddress::v4(octets), ntohs(in->sin_port)};
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      std::array<std::uint8_t, 4> octets;
+      std::memcpy(octets.data(), in6->sin6_addr.s6_addr + 12, 4);
+      return std::pair{IpAddress::v4(octets), ntohs(in6->sin6_port)};
+    }
+    std::array<std::uint8_t, 16> octets;
+    std::memcpy(octets.data(), in6->sin6_addr.s6_addr, 16);
+    return std::pair{IpAddress::v6(octets), ntohs(in6->sin6_port)};
+  }
+  return std::nullopt;
+}
+
+Result<UniqueFd> openRawSocket(int family, std::uint32_t mark) {
+  UniqueFd fd(::socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
+  if (!fd)
+    return fail(std::string("kernel-tun: cannot open the raw ") + (family == AF_INET ? "IPv4" : "IPv6") +
+                " socket for pass shunts: " + std::strerror(errno));
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &mark, sizeof mark) < 0)
+    return fail(std::string("kernel-tun: cannot mark the raw socket: ") + std::strerror(errno));
+  return fd;
+}
+
+}  // namespace
+
+std::size_t TunDataplane::AddressHash::operator()(const IpAddress& a) const noexcept {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (std::size_t i = 0; i < a.size(); ++i) h = (h ^ a.data()[i]) * 1099511628211ull;
+  return static_cast<std::size_t>(h);
+}
+
+Result<std::unique_ptr<TunDataplane>> TunDataplane::create(Host& host, const TunOptions& options) {
+  auto routing = RoutingTable::open(options.routing);
+  if (!routing) return std::move(routing).error();
+  // A previous instance that crashed left its rules and routes (its TUN device went with it,
+  // unless someone made it persistent): remove them before installing ours.
+  if (auto stale = (*routing)->removeStale(options.device); !stale) return std::move(stale).error();
+  auto tun = TunDevice::create(options.device, options.mtu);
+  if (!tun) return std::move(tun).error();
+  if (auto rules = (*routing)->installRules(); !rules) {
+    (void)(*routing)->removeAll();
+    return std::move(rules).error();
+  }
+  UniqueFd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!wake) return fail(std::string("kernel-tun: cannot create an eventfd: ") + std::strerror(errno));
+  auto rawV4 = openRawSocket(AF_INET, options.routing.fwmark);
+  auto rawV6 = openRawSocket(AF_INET6, options.routing.fwmark);
+  if (!rawV4 || !rawV6) {
+    (void)(*routing)->removeAll();
+    return rawV4 ? std::move(rawV6).error() : std::move(rawV4).error();
+  }
+  return std::unique_ptr<TunDataplane>(new TunDataplane(host, options, std::move(*tun), std::move(*routing),
+                                                        std::move(wake), std::move(*rawV4),
+                                                        std::move(*rawV6)));
+}
+
+TunDataplane::TunDataplane(Host& host, const TunOptions& options, TunDevice tun,
+                           std::unique_ptr<RoutingTable> routing, UniqueFd wake, UniqueFd rawV4,
+                           UniqueFd rawV6)
+    : host_(host),
+      options_(options),
+      tun_(std::move(tun)),
+      routing_(std::move(routing)),
+      wake_(std::move(wake)),
+      rawV4_(std::move(rawV4)),
+      rawV6_(std::move(rawV6)),
+      relay_(std::make_shared<EventRelay>(EventRelay{this, nullptr})) {
+  lifetimeTimer_ = host_.startTimer(std::chrono::seconds(1), true, [this] { checkLifetimes(); });
+  transmitter_ = std::thread([this] { transmitLoop(); });
+  host_.log(LogLevel::Info, "TUN device " + tun_.name() + " (MTU " + std::to_string(tun_.mtu()) +
+                                "), table " + std::to_string(options_.routing.table) + ", rule priority " +
+                                std::to_string(options_.routing.priority) + ", fwmark " +
+                                std::to_string(options_.routing.fwmark));
+}
+
+TunDataplane::~TunDataplane() {
+  stop_.store(true);
+  wakeTransmitter();
+  if (transmitter_.joinable()) transmitter_.join();
+  if (receiver_.joinable()) receiver_.join();
+  relay_.reset();  // work already posted to the main thread finds nobody
+  host_.stopTimer(lifetimeTimer_);
+  if (auto removed = routing_->removeAll(); !removed) host_.log(LogLevel::Error, removed.error().message);
+  // The TUN device disappears when tun_ closes its descriptor.
+}
+
+void TunDataplane::setEvents(DataplaneEvents* events) {
+  relay_->events = events;
+}
+
+void TunDataplane::post(std::function<void(TunDataplane&, DataplaneEvents&)> work) {
+  host_.postToMain([relay = std::weak_ptr<EventRelay>(relay_), work = std::move(work)] {
+    auto alive = relay.lock();
+    if (alive && alive->events) work(*alive->self, *alive->events);
+  });
+}
+
+void TunDataplane::reportWorkerFailure(const char* what, int error) {
+  // Logged at once from this thread; reported to the core once per kind of failure.
+  std::string message = std::string("kernel-tun: ") + what + " failed: " + std::strerror(error);
+  host_.log(LogLevel::Error, message);
+  {
+    std::lock_guard lock(heldMutex_);
+    if (!reportedFailures_.insert(message).second) return;
+  }
+  post([message](TunDataplane&, DataplaneEvents& events) { events.error(message); });
+}
+
+void TunDataplane::wakeTransmitter() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto written = ::write(wake_.get(), &one, sizeof one);
+}
+
+// ---- Policies -------------------------------------------------------------------------------
+
+Result<PolicyId> TunDataplane::installTrap(const PolicySpec& spec) {
+  return installPolicy(spec, RouteKind::Trap);
+}
+
+Result<PolicyId> TunDataplane::installShunt(const PolicySpec& spec, ShuntAction action) {
+  switch (action) {
+    case ShuntAction::Pass: return installPolicy(spec, RouteKind::Pass);
+    case ShuntAction::Drop: return installPolicy(spec, RouteKind::Drop);
+    case ShuntAction::Reject: return installPolicy(spec, RouteKind::Reject);
+    case ShuntAction::Hold: return installPolicy(spec, RouteKind::Hold);
+  }
+  return fail("kernel-tun: unknown shunt action");
+}
+
+Result<PolicyId> TunDataplane::installPolicy(const PolicySpec& spec, RouteKind kind) {
+  const std::string who = "kernel-tun: policy " + spec.local.toString() + " -> " + spec.remote.toString() +
+                          (spec.connection.empty() ? "" : " of '" + spec.connection + "'");
+  // Routes select by destination only; a protocol or port cannot be expressed by them.
+  if (spec.protocol != 0 || spec.localPort != 0 || spec.remotePort != 0)
+    return fail(who + ": protocol and port selectors are not supported by the TUN dataplane");
+  if (spec.local.address().family() != spec.remote.address().family() && spec.local.length() != 0)
+    return fail(who + ": local and remote prefixes are of different address families");
+  const PolicyId id = nextId_++;
+  std::optional<IpAddress> source;
+  if (spec.local.isHost()) source = spec.local.address();
+  {
+    std::unique_lock lock(stateMutex_);
+    prefixes_[spec.remote].push_back(PrefixEntry{id, kind, source});
+  }
+  if (auto applied = applyPrefix(spec.remote); !applied) {
+    removeOwner(spec.remote, id);
+    return Error{who + ": " + applied.error().message};
+  }
+  policies_[id] = Policy{spec, kind};
+  reconsiderHeld();
+  return id;
+}
+
+Result<void> TunDataplane::removePolicy(PolicyId id) {
+  auto it = policies_.find(id);
+  if (it == policies_.end()) return fail("kernel-tun: no policy with id " + std::to_string(id));
+  const IpPrefix prefix = it->second.spec.remote;
+  policies_.erase(it);
+  removeOwner(prefix, id);
+  auto applied = applyPrefix(prefix);
+  reconsiderHeld();
+  return applied;
+}
+
+void TunDataplane::removeOwner(const IpPrefix& prefix, std::uint64_t owner) {
+  std::unique_lock lock(stateMutex_);
+  auto it = prefixes_.find(prefix);
+  if (it == prefixes_.end()) return;
+  std::erase_if(it->second, [&](const PrefixEntry& entry) { return entry.owner == owner; });
+  if (it->second.empty()) prefixes_.erase(it);
+}
+
+Result<void> TunDataplane::applyPrefix(const IpPrefix& prefix) {
+  std::optional<InstalledRoute> wanted;
+  {
+    std::shared_lock lock(stateMutex_);
+    if (auto it = prefixes_.find(prefix); it != prefixes_.end() && !it->second.empty()) {
+      const PrefixEntry& top = it->second.back();
+      switch (top.kind) {
+        case RouteKind::Trap:
+        case RouteKind::Hold:
+        case RouteKind::Sa:
+          wanted = InstalledRoute{RoutingTable::RouteType::Device, top.preferredSource};
+          break;
+        case RouteKind::Pass: wanted = InstalledRoute{RoutingTable::RouteType::Throw, std::nullopt}; break;
+        case RouteKind::Drop:
+          wanted = InstalledRoute{RoutingTable::RouteType::Blackhole, std::nullopt};
+          break;
+        case RouteKind::Reject:
+          wanted = InstalledRoute{RoutingTable::RouteType::Prohibit, std::nullopt};
+          break;
+      }
+    }
+  }
+  auto current = installed_.find(prefix);
+  if (!wanted) {
+    if (current == installed_.end()) return success();
+    auto removed = routing_->removeRoute(prefix, current->second.type, tun_.ifindex());
+    installed_.erase(current);
+    return removed;
+  }
+  if (current != installed_.end() && current->second == *wanted) return success();
+  // A change of type is not a replacement for the kernel (it matches on type): remove first.
+  if (current != installed_.end() && current->second.type != wanted->type)
+    (void)routing_->removeRoute(prefix, current->second.type, tun_.ifindex());
+  if (auto set = routing_->setRoute(prefix, wanted->type, tun_.ifindex(), wanted->preferredSource); !set) {
+    if (current != installed_.end()) installed_.erase(current);
+    return set;
+  }
+  installed_[prefix] = *wanted;
+  return success();
+}
+
+const std::pair<const IpPrefix, std::vector<TunDataplane::PrefixEntry>>* TunDataplane::longestPrefix(
+    const IpAddress& destination) const {
+  const std::pair<const IpPrefix, std::vector<PrefixEntry>>* best = nullptr;
+  for (const auto& entry : prefixes_) {
+    if (entry.second.empty() || !entry.first.contains(destination)) continue;
+    if (!best || entry.first.length() > best->first.length()) best = &entry;
+  }
+  return best;
+}
+
+TunDataplane::OutboundSa* TunDataplane::findOutbound(const IpAddress& destination) const {
+  if (auto it = outboundByHost_.find(destination); it != outboundByHost_.end()) return it->second.get();
+  OutboundSa* best = nullptr;
+  int bestLength = -1;
+  for (const auto& sa : outboundByPrefix_)
+    for (const auto& prefix : sa->prefixes)
+      if (prefix.contains(destination) && prefix.length() > bestLength) {
+        best = sa.get();
+        bestLength = prefix.length();
+      }
+  return best;
+}
+
+void TunDataplane::reconsiderHeld() {
+  std::shared_lock state(stateMutex_);
+  std::lock_guard held(heldMutex_);
+  bool release = false;
+  for (auto it = held_.begin(); it != held_.end();) {
+    // What would happen to a new packet to this destination now decides for the held ones.
+    RouteKind fate = RouteKind::Drop;
+    if (findOutbound(it->first))
+      fate = RouteKind::Sa;
+    else if (const auto* match = longestPrefix(it->first))
+      fate = match->second.back().kind;
+    if (fate == RouteKind::Trap || fate == RouteKind::Hold) {
+      ++it;
+      continue;
+    }
+    const std::size_t count = it->second.packets.size();
+    heldTotal_ -= count;
+    if (fate == RouteKind::Sa || fate == RouteKind::Pass) {
+      for (auto& packet : it->second.packets) released_.push_back(std::move(packet));
+      release = true;
+    } else {
+      counters_.dropped.fetch_add(count, std::memory_order_relaxed);
+    }
+    it = held_.erase(it);
+  }
+  if (release) wakeTransmitter();
+}
+
+// ---- SAs ------------------------------------------------------------------------------------
+
+Result<std::uint32_t> TunDataplane::allocateSpi(const IpAddress&, const IpAddress&) {
+  std::shared_lock lock(stateMutex_);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    std::uint32_t spi = 0;
+    if (::getrandom(&spi, sizeof spi, 0) != sizeof spi)
+      return fail(std::string("kernel-tun: getrandom failed: ") + std::strerror(errno));
+    if (spi < 256) continue;  // RFC 4303 §2.1: 1-255 reserved, 0 local use
+    if (inbound_.count(spi) || reservedSpis_.count(spi)) continue;
+    reservedSpis_.insert(spi);
+    return spi;
+  }
+  return fail("kernel-tun: no free SPI found after 64 attempts");
+}
+
+Result<void> TunDataplane::addSa(const SaParams& params) {
+  const std::string who =
+      "kernel-tun: SA " + hexSpi(params.ref.spi) + " to " + params.ref.destination.toString();
+  if (!params.encapsulation)
+    return fail(who + ": the TUN dataplane sends ESP only in UDP (RFC 3948); negotiate UDP encapsulation");
+  if (params.source.family() != params.ref.destination.family())
+    return fail(who + ": source " + params.source.toString() + " and destination differ in address family");
+  auto esp = EspSa::create(params);
+  if (!esp) return Error{who + ": " + esp.error().message};
+
+  if (params.direction == SaDirection::Inbound) {
+    std::unique_lock lock(stateMutex_);
+    if (inbound_.count(params.ref.spi)) return fail(who + ": an inbound SA with this SPI exists");
+    auto sa = std::make_shared<InboundSa>();
+    sa->esp = std::move(*esp);
+    sa->peer = params.source;
+    sa->local = params.ref.destination;
+    sa->localSelectors = params.localSelectors;
+    sa->remoteSelectors = params.remoteSelectors;
+    inbound_[params.ref.spi] = std::move(sa);
+    reservedSpis_.erase(params.ref.spi);
+    return success();
+  }
+
+  auto sa = std::make_shared<OutboundSa>();
+  sa->esp = std::move(*esp);
+  sa->peer = params.ref.destination;
+  sa->peerPort = params.encapsulation->destinationPort;
+  sa->owner = nextId_++;
+  for (const auto& selector : params.remoteSelectors) {
+    auto prefix = prefixOf(selector);
+    if (!prefix)
+      return fail(who + ": remote selector " + selector.start.toString() + "-" + selector.end.toString() +
+                  " is not a prefix; the TUN dataplane routes prefixes");
+    sa->prefixes.push_back(*prefix);
+  }
+  if (sa->prefixes.empty()) sa->prefixes.push_back(IpPrefix::host(params.ref.destination));
+  const auto key = std::pair{params.ref.spi, params.ref.destination};
+  {
+    std::unique_lock lock(stateMutex_);
+    if (outboundByRef_.count(key)) return fail(who + ": an outbound SA with this SPI and destination exists");
+    outboundByRef_[key] = sa;
+    const bool hostOnly =
+        std::all_of(sa->prefixes.begin(), sa->prefixes.end(), [](const IpPrefix& p) { return p.isHost(); });
+    if (hostOnly)
+      for (const auto& prefix : sa->prefixes) outboundByHost_[prefix.address()] = sa;
+    else
+      outboundByPrefix_.push_back(sa);
+    for (const auto& prefix : sa->prefixes)
+      prefixes_[prefix].push_back(PrefixEntry{sa->owner, RouteKind::Sa, params.source});
+  }
+  for (const auto& prefix : sa->prefixes) {
+    if (auto applied = applyPrefix(prefix); !applied) {
+      (void)deleteSa(params.ref);
+      return Error{who + ": " + applied.error().message};
+    }
+  }
+  reconsiderHeld();  // DESIGN.md §2: the packets the trap kept leave now
+  return success();
+}
+
+Result<void> TunDataplane::deleteSa(const SaRef& ref) {
+  std::shared_ptr<OutboundSa> outbound;
+  {
+    std::unique_lock lock(stateMutex_);
+    if (auto it = inbound_.find(ref.spi); it != inbound_.end() && it->second->local == ref.destination) {
+      inbound_.erase(it);
+      return success();
+    }
+    auto it = outboundByRef_.find(std::pair{ref.spi, ref.destination});
+    if (it == outboundByRef_.end())
+      return fail("kernel-tun: no SA " + hexSpi(ref.spi) + " to " + ref.destination.toString());
+    outbound = it->second;
+    outboundByRef_.erase(it);
+    for (const auto& prefix : outbound->prefixes)
+      if (auto host = outboundByHost_.find(prefix.address());
+          host != outboundByHost_.end() && host->second == outbound)
+        outboundByHost_.erase(host);
+    std::erase(outboundByPrefix_, outbound);
+  }
+  Result<void> result = success();
+  for (const auto& prefix : outbound->prefixes) {
+    removeOwner(prefix, outbound->owner);
+    if (auto applied = applyPrefix(prefix); !applied && result.ok()) result = std::move(applied);
+  }
+  return result;
+}
+
+Result<SaCounters> TunDataplane::counters(const SaRef& ref) {
+  std::shared_lock lock(stateMutex_);
+  if (auto it = inbound_.find(ref.spi); it != inbound_.end() && it->second->local == ref.destination)
+    return it->second->esp->counters();
+  if (auto it = outboundByRef_.find(std::pair{ref.spi, ref.destination}); it != outboundByRef_.end())
+    return it->second->esp->counters();
+  return fail("kernel-tun: no SA " + hexSpi(ref.spi) + " to " + ref.destination.toString());
+}
+
+void TunDataplane::reportCrossing(const EspSa& esp, LifetimeCrossing crossed) {
+  if (crossed == LifetimeCrossing::None) return;
+  const SaRef ref = esp.ref();
+  const SaDirection direction = esp.direction();
+  const bool hard = crossed == LifetimeCrossing::Hard;
+  post([ref, direction, hard](TunDataplane& self, DataplaneEvents& events) {
+    if (hard) self.removeExpired(ref, direction);
+    events.expired(ref, hard);
+  });
+}
+
+void TunDataplane::removeExpired(const SaRef& ref, SaDirection direction) {
+  // The SA refuses packets already; removing it also removes its route.
+  (void)direction;
+  (void)deleteSa(ref);
+}
+
+void TunDataplane::checkLifetimes() {
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::pair<const EspSa*, LifetimeCrossing>> crossed;
+  {
+    std::shared_lock lock(stateMutex_);
+    for (auto& [spi, sa] : inbound_)
+      if (auto c = sa->esp->checkTime(now); c != LifetimeCrossing::None)
+        crossed.emplace_back(sa->esp.get(), c);
+    for (auto& [key, sa] : outboundByRef_)
+      if (auto c = sa->esp->checkTime(now); c != LifetimeCrossing::None)
+        crossed.emplace_back(sa->esp.get(), c);
+  }
+  for (auto& [esp, c] : crossed) reportCrossing(*esp, c);
+}
+
+// ---- UDP encapsulation socket -----------------------------------------------------------------
+
+bool TunDataplane::adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
+  if (udpFd_.load() >= 0) return false;
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) < 0) {
+    host_.log(LogLevel::Error,
+              std::string("kernel-tun: cannot read the UDP socket's address: ") + std::strerror(errno));
+    return false;
+  }
+  udpFamily_.store(local.ss_family);
+  udpLocalPort_ = fromSockaddr(local) ? fromSockaddr(local)->second : 0;
+  const std::uint32_t mark = options_.routing.fwmark;
+  // DESIGN.md §7: our own ESP and IKE packets must not be routed back into the TUN device.
+  if (::setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) < 0) {
+    host_.log(LogLevel::Error,
+              std::string("kernel-tun: cannot mark the UDP socket: ") + std::strerror(errno));
+    return false;
+  }
+  const int on = 1;
+  if (local.ss_family == AF_INET) {
+    (void)::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  } else {
+    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+    (void)::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);  // mapped IPv4 on a dual-stack socket
+  }
+  ike_ = &ike;
+  udpFd_.store(fd);
+  receiver_ = std::thread([this] { receiveLoop(); });
+  wakeTransmitter();
+  return true;
+}
+
+// ---- Fast path: TUN -> ESP ------------------------------------------------------------------------
+
+void TunDataplane::transmitLoop() {
+  const std::size_t capacity = kTransmitHeadroom + static_cast<std::size_t>(tun_.mtu()) + kTrailerRoom;
+  std::vector<std::uint8_t> buffers(kBatch * capacity);
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<iovec, kBatch> vectors{};
+  std::array<sockaddr_storage, kBatch> addresses{};
+  std::vector<std::vector<std::uint8_t>> released;
+  std::size_t pending = 0;
+
+  auto flush = [&] {
+    const int fd = udpFd_.load();
+    std::size_t sent = 0;
+    while (sent < pending && fd >= 0) {
+      const int n = ::sendmmsg(fd, messages.data() + sent, static_cast<unsigned>(pending - sent), 0);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        // Skip the message the kernel refused (e.g. no route); the rest may still go.
+        counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+        ++sent;
+        continue;
+      }
+      counters_.espSent.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      sent += static_cast<std::size_t>(n);
+    }
+    if (fd < 0) counters_.sendErrors.fetch_add(pending, std::memory_order_relaxed);
+    pending = 0;
+  };
+
+  // Handles one packet at buffers[slot * capacity + kTransmitHeadroom]; caller holds the lock.
+  auto handle = [&](std::size_t slot, std::size_t length) {
+    std::uint8_t* base = buffers.data() + slot * capacity;
+    std::uint8_t* packet = base + kTransmitHeadroom;
+    auto headers = PacketHeaders::parse({packet, length});
+    if (!headers) {
+      counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    // IKE itself is never protected nor acquired (RFC 7296 §2.23; kernel IPsec has bypass
+    // policies on the IKE sockets for this): an IKE packet from a socket without our mark
+    // leaves in the clear through the marked raw socket.
+    const bool ike =
+        headers->protocol == 17 && (headers->sourcePort == 500 || headers->sourcePort == 4500 ||
+                                    headers->destinationPort == 500 || headers->destinationPort == 4500);
+    OutboundSa* sa = ike ? nullptr : findOutbound(headers->destination);
+    if (sa) {
+      if (udpFd_.load(std::memory_order_relaxed) < 0) {  // no socket adopted yet: nowhere to send
+        counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      EspSa& esp = *sa->esp;
+      std::uint8_t* payload = packet;
+      std::size_t payloadLength = length;
+      std::uint8_t nextHeader = headers->source.isV4() ? kNextHeaderIpv4 : kNextHeaderIpv6;
+      if (esp.mode() == IpsecMode::Transport) {  // RFC 4303 §3.1.1: ESP after the IP header
+        payload += headers->headerLength;
+        payloadLength -= headers->headerLength;
+        nextHeader = headers->protocol;
+      }
+      std::uint8_t* out = payload - esp.headerLength();
+      auto result = esp.encapsulate({payload, payloadLength}, nextHeader,
+                                    {out, static_cast<std::size_t>(base + capacity - out)});
+      reportCrossing(esp, result.crossed);
+      if (result.status != EspStatus::Ok) {
+        counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      vectors[pending] = iovec{out, result.length};
+      socklen_t addressLength = 0;
+      toSockaddr(sa->peer, sa->peerPort, udpFamily_.load(std::memory_order_relaxed), addresses[pending],
+                 addressLength);
+      messages[pending].msg_hdr = msghdr{};
+      messages[pending].msg_hdr.msg_name = &addresses[pending];
+      messages[pending].msg_hdr.msg_namelen = addressLength;
+      messages[pending].msg_hdr.msg_iov = &vectors[pending];
+      messages[pending].msg_hdr.msg_iovlen = 1;
+      ++pending;
+      return;
+    }
+    const auto* match = ike ? nullptr : longestPrefix(headers->destination);
+    const RouteKind kind = ike ? RouteKind::Pass : match ? match->second.back().kind : RouteKind::Drop;
+    if (kind == RouteKind::Pass) {
+      // DESIGN.md §7: a packet read before a pass shunt applied leaves in the clear, marked.
+      sockaddr_storage address{};
+      socklen_t addressLength = 0;
+      const int family = headers->destination.isV4() ? AF_INET : AF_INET6;
+      toSockaddr(headers->destination, 0, family, address, addressLength);
+      const int fd = family == AF_INET ? rawV4_.get() : rawV6_.get();
+      if (::sendto(fd, packet, length, 0, reinterpret_cast<sockaddr*>(&address), addressLength) < 0)
+        counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+      else
+        counters_.passed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (kind != RouteKind::Trap && kind != RouteKind::Hold) {
+      counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    std::lock_guard heldLock(heldMutex_);
+    Held& held = held_[headers->destination];
+    if (held.packets.size() >= options_.heldPacketsPerDestination ||
+        heldTotal_ >= options_.heldPacketsTotal) {
+      counters_.heldDropped.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      held.packets.emplace_back(packet, packet + length);
+      ++heldTotal_;
+      counters_.held.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (kind != RouteKind::Trap) return;
+    // One acquire per destination, repeated while nothing answers it (the core may have
+    // dropped it); the kernel's larval SAs behave alike.
+    const auto now = std::chrono::steady_clock::now();
+    if (held.acquiredAt && now - *held.acquiredAt < options_.acquireRepeat) return;
+    held.acquiredAt = now;
+    Acquire acquire{match->second.back().owner, headers->source,     headers->destination,
+                    headers->protocol,          headers->sourcePort, headers->destinationPort};
+    post([acquire](TunDataplane&, DataplaneEvents& events) { events.acquire(acquire); });
+  };
+
+  while (!stop_.load(std::memory_order_relaxed)) {
+    std::array<pollfd, 2> fds{pollfd{tun_.fd(), POLLIN, 0}, pollfd{wake_.get(), POLLIN, 0}};
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+      reportWorkerFailure("the TUN reader", errno);
+      break;
+    }
+    if (fds[1].revents & POLLIN) {
+      std::uint64_t value;
+      [[maybe_unused]] auto n = ::read(wake_.get(), &value, sizeof value);
+      std::lock_guard heldLock(heldMutex_);
+      released.swap(released_);
+    }
+    if (stop_.load(std::memory_order_relaxed)) break;
+    // Packets released from the hold queues first: they are the oldest.
+    while (!released.empty()) {
+      std::shared_lock lock(stateMutex_);
+      while (!released.empty() && pending < kBatch) {
+        auto& packet = released.back();
+        if (packet.size() <= static_cast<std::size_t>(tun_.mtu())) {
+          std::memcpy(buffers.data() + pending * capacity + kTransmitHeadroom, packet.data(), packet.size());
+          handle(pending, packet.size());
+        }
+        released.pop_back();
+      }
+      lock.unlock();
+      flush();
+    }
+    for (;;) {
+      std::shared_lock lock(stateMutex_);
+      std::size_t read = 0;
+      while (pending < kBatch) {
+        std::uint8_t* slot = buffers.data() + pending * capacity + kTransmitHeadroom;
+        const ssize_t n = ::read(tun_.fd(), slot, static_cast<std::size_t>(tun_.mtu()));
+        if (n < 0 && errno != EAGAIN && errno != EINTR) reportWorkerFailure("reading the TUN device", errno);
+        if (n <= 0) break;
+        ++read;
+        counters_.tunPacketsRead.fetch_add(1, std::memory_order_relaxed);
+        handle(pending, static_cast<std::size_t>(n));
+      }
+      lock.unlock();
+      flush();
+      if (read == 0) break;
+    }
+  }
+}
+
+// ---- Fast path: ESP -> TUN ------------------------------------------------------------------------
+
+void TunDataplane::receiveLoop() {
+  const int fd = udpFd_.load();
+  constexpr std::size_t kCapacity = kReceiveHeadroom + 65536;
+  std::vector<std::uint8_t> buffers(kBatch * kCapacity);
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<iovec, kBatch> vectors{};
+  std::array<sockaddr_storage, kBatch> sources{};
+  std::array<std::array<std::uint8_t, 128>, kBatch> controls{};
+
+  while (!stop_.load(std::memory_order_relaxed)) {
+    // The timeout bounds how long destruction waits for this thread.
+    pollfd readable{fd, POLLIN, 0};
+    if (::poll(&readable, 1, 200) < 0 && errno != EINTR) {
+      reportWorkerFailure("the UDP reader", errno);
+      break;
+    }
+    if (stop_.load(std::memory_order_relaxed)) break;
+    if (!(readable.revents & POLLIN)) continue;
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      vectors[i] = iovec{buffers.data() + i * kCapacity + kReceiveHeadroom, kCapacity - kReceiveHeadroom};
+      messages[i].msg_hdr = msghdr{};
+      messages[i].msg_hdr.msg_name = &sources[i];
+      messages[i].msg_hdr.msg_namelen = sizeof sources[i];
+      messages[i].msg_hdr.msg_iov = &vectors[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+      messages[i].msg_hdr.msg_control = controls[i].data();
+      messages[i].msg_hdr.msg_controllen = controls[i].size();
+    }
+    const int count = ::recvmmsg(fd, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (count <= 0) continue;
+    for (int i = 0; i < count; ++i) {
+      std::uint8_t* data = static_cast<std::uint8_t*>(vectors[i].iov_base);
+      const std::size_t length = messages[i].msg_len;
+      if (length == 1 && data[0] == 0xff) continue;  // RFC 3948 §2.3: NAT-keepalive
+      if (length >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
+        // RFC 3948 §2.2: the non-ESP marker; IKE belongs to the core.
+        auto from = fromSockaddr(sources[i]);
+        if (!from) continue;
+        IpAddress to;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&messages[i].msg_hdr); c; c = CMSG_NXTHDR(&messages[i].msg_hdr, c)) {
+          if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            std::array<std::uint8_t, 4> octets;
+            std::memcpy(octets.data(), &info.ipi_addr, 4);
+            to = IpAddress::v4(octets);
+          } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            std::array<std::uint8_t, 16> octets;
+            std::memcpy(octets.data(), &info.ipi6_addr, 16);
+            to = IpAddress::v6(octets);
+          }
+        }
+        counters_.ikeReceived.fetch_add(1, std::memory_order_relaxed);
+        ike_->ikeReceived({data + 4, length - 4}, from->first, from->second, to, udpLocalPort_);
+        continue;
+      }
+      if (length < EspSa::kSpiAndSequenceLength) {
+        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      const std::uint32_t spi = (std::uint32_t{data[0]} << 24) | (std::uint32_t{data[1]} << 16) |
+                                (std::uint32_t{data[2]} << 8) | data[3];
+      std::shared_lock lock(stateMutex_);
+      auto it = inbound_.find(spi);
+      if (it == inbound_.end()) {
+        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      InboundSa& sa = *it->second;
+      auto result = sa.esp->decapsulate({data, length});
+      reportCrossing(*sa.esp, result.crossed);
+      if (result.status != EspStatus::Ok) {
+        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      std::uint8_t* inner = data + result.payloadOffset;
+      std::size_t innerLength = result.payloadLength;
+      if (sa.esp->mode() == IpsecMode::Transport) {
+        const std::size_t header = writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
+        inner -= header;
+        innerLength += header;
+      } else {
+        // RFC 4301 §5.2: the inner addresses must be those the SA was negotiated for.
+        auto headers = PacketHeaders::parse({inner, innerLength});
+        if (!headers || !inSelectors(sa.remoteSelectors, headers->source) ||
+            !inSelectors(sa.localSelectors, headers->destination)) {
+          counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+      }
+      lock.unlock();
+      if (::write(tun_.fd(), inner, innerLength) < 0)
+        counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+      else
+        counters_.espReceived.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+TunDataplane::Statistics TunDataplane::statistics() const {
+  Statistics s;
+  s.tunPacketsRead = counters_.tunPacketsRead.load();
+  s.espSent = counters_.espSent.load();
+  s.espReceived = counters_.espReceived.load();
+  s.ikeReceived = counters_.ikeReceived.load();
+  s.held = counters_.held.load();
+  s.heldDropped = counters_.heldDropped.load();
+  s.passed = counters_.passed.load();
+  s.dropped = counters_.dropped.load();
+  s.espRejected = counters_.espRejected.load();
+  s.sendErrors = counters_.sendErrors.load();
+  return s;
+}
+
+}  // namespace ikemesh::tun

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <ikemesh/dataplane.hpp>
+#include <ikemesh/host.hpp>
+
+#include "EspSa.hpp"
+#include "RoutingTable.hpp"
+#include "TunDevice.hpp"
+#include "util/UniqueFd.hpp"
+
+namespace ikemesh::tun {
+
+/// The plugin's options (descriptor plugin.json, `config setup` keys).
+struct TunOptions {
+  std::string device = "ikemesh0";
+  /// Leaves room on a 1500-octet link for IPv6 + UDP + ESP + IV + padding + ICV (at most 100
+  /// octets with AES-CBC/HMAC-SHA2-512; 73 with AES-GCM).
+  int mtu = 1400;
+  RoutingTable::Config routing;
+  /// Packets kept per destination while its SA is negotiated (DESIGN.md §2 step 2).
+  std::size_t heldPacketsPerDestination = 8;
+  /// ... and at most this many in all, so that a scan of a large group cannot exhaust memory.
+  std::size_t heldPacketsTotal = 1024;
+  /// A destination whose acquire got no SA or shunt is acquired again after this long.
+  std::chrono::milliseconds acquireRepeat{10000};
+};
+
+/// The `dataplane.tun` provider: userspace ESP over a TUN device (DESIGN.md §7).
+///
+/// Routing: traps, holds and outbound SAs route their prefixes into the TUN device in the
+/// plugin's own table; pass shunts are `throw` routes (the lookup continues in the main
+/// table), drop and reject shunts `blackhole` and `prohibit` routes. A rule sends every packet
+/// without our firewall mark to that table; our sockets carry the mark, so ESP and IKE to a
+/// peer leave by the main table. The longest prefix wins; for one prefix the newest policy wins
+/// and the one below it comes back when it is removed.
+///
+/// Fast path: one thread reads the TUN device in bursts, encrypts in place and sends ESP in
+/// UDP with sendmmsg; another reads the adopted UDP socket with recvmmsg, hands IKE messages
+/// (non-ESP marker) to the IkeReceiver, decrypts ESP in place and writes the inner packets to
+/// the TUN device. A packet to a destination without SA that hits a trap becomes an Acquire
+/// (posted to the main thread) and is held until addSa() for it, a shunt, or removal.
+///
+/// Threading: the Dataplane members on the main thread (SDK contract). Everything the kernel
+/// sees is created in the network namespace of the thread that calls create().
+class TunDataplane final : public Dataplane {
+ public:
+  static Result<std::unique_ptr<TunDataplane>> create(Host& host, const TunOptions& options);
+  ~TunDataplane() override;
+  TunDataplane(const TunDataplane&) = delete;
+  TunDataplane& operator=(const TunDataplane&) = delete;
+
+  void setEvents(DataplaneEvents* events) override;
+  Result<PolicyId> installTrap(const PolicySpec& spec) override;
+  Result<PolicyId> installShunt(const PolicySpec& spec, ShuntAction action) override;
+  Result<void> removePolicy(PolicyId id) override;
+  Result<std::uint32_t> allocateSpi(const IpAddress& source, const IpAddress& destination) override;
+  Result<void> addSa(const SaParams& params) override;
+  Result<void> deleteSa(const SaRef& sa) override;
+  Result<SaCounters> counters(const SaRef& sa) override;
+  bool adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) override;
+
+  const std::string& deviceName() const noexcept { return tun_.name(); }
+
+  /// What the fast path did, for tests and status.
+  struct Statistics {
+    std::uint64_t tunPacketsRead = 0;
+    std::uint64_t espSent = 0;
+    std::uint64_t espReceived = 0;  ///< decapsulated and written to the TUN device
+    std::uint64_t ikeReceived = 0;
+    std::uint64_t held = 0;
+    std::uint64_t heldDropped = 0;  ///< the per-destination bound was full
+    std::uint64_t passed = 0;       ///< sent in the clear through the marked raw socket
+    std::uint64_t dropped = 0;      ///< no SA and no policy that keeps or passes it, or a shunt
+    std::uint64_t espRejected = 0;  ///< unknown SPI or failed decapsulation
+    std::uint64_t sendErrors = 0;
+  };
+  Statistics statistics() const;
+
+ private:
+  enum class RouteKind : std::uint8_t { Trap, Hold, Pass, Drop, Reject, Sa };
+  struct PrefixEntry {
+    std::uint64_t owner;
+    RouteKind kind;
+    std::optional<IpAddress> preferredSource;
+  };
+  struct InstalledRoute {
+    RoutingTable::RouteType type;
+    std::optional<IpAddress> preferredSource;
+    bool operator==(const InstalledRoute&) const = default;
+  };
+  struct Policy {
+    PolicySpec spec;
+    RouteKind kind;
+  };
+  struct OutboundSa {
+    std::unique_ptr<EspSa> esp;
+    IpAddress peer;
+    std::uint16_t peerPort;
+    std::vector<IpPrefix> prefixes;
+    std::uint64_t owner;
+  };
+  struct InboundSa {
+    std::unique_ptr<EspSa> esp;
+    IpAddress peer;   // outer source, the inner source of transport mode
+    IpAddress local;  // outer destination
+    std::vector<TrafficSelector> localSelectors;
+    std::vector<TrafficSelector> remoteSelectors;
+  };
+  struct AddressHash {
+    std::size_t operator()(const IpAddress& a) const noexcept;
+  };
+  struct Held {
+    std::deque<std::vector<std::uint8_t>> packets;
+    std::optional<std::chrono::steady_clock::time_point> acquiredAt;
+  };
+  struct EventRelay {
+    TunDataplane* self = nullptr;
+    DataplaneEvents* events = nullptr;
+  };
+  struct Counters {
+    std::atomic<std::uint64_t> tunPacketsRead{0}, espSent{0}, espReceived{0}, ikeReceived{0}, held{0},
+        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, sendErrors{0};
+  };
+
+  TunDataplane(Host& host, const TunOptions& options, TunDevice tun, std::unique_ptr<RoutingTable> routing,
+               UniqueFd wake, UniqueFd rawV4, UniqueFd rawV6);
+
+  Result<PolicyId> installPolicy(const PolicySpec& spec, RouteKind kind);
+  /// Programs the kernel route of `prefix` from the top of its stack (main thread, no lock).
+  Result<void> applyPrefix(const IpPrefix& prefix);
+  void removeOwner(const IpPrefix& prefix, std::uint64_t owner);
+  /// After any change of policies or SAs: releases, keeps or discards held packets.
+  void reconsiderHeld();
+  void wakeTransmitter();
+  void reportWorkerFailure(const char* what, int error);
+  void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
+  void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
+  void removeExpired(const SaRef& ref, SaDirection direction);
+  void checkLifetimes();
+
+  // Lookups for the workers; callers hold stateMutex_ (shared is enough).
+  OutboundSa* findOutbound(const IpAddress& destination) const;
+  const std::pair<const IpPrefix, std::vector<PrefixEntry>>* longestPrefix(
+      const IpAddress& destination) const;
+
+  void transmitLoop();
+  void receiveLoop();
+
+  Host& host_;
+  TunOptions options_;
+  TunDevice tun_;
+  std::unique_ptr<RoutingTable> routing_;
+  UniqueFd wake_;  // eventfd: stop, or released packets to send
+  UniqueFd rawV4_;
+  UniqueFd rawV6_;
+  std::shared_ptr<EventRelay> relay_;
+  TimerId lifetimeTimer_ = 0;
+
+  // Main thread only.
+  std::map<PolicyId, Policy> policies_;
+  std::map<IpPrefix, InstalledRoute> installed_;
+  std::set<std::uint32_t> reservedSpis_;
+  std::uint64_t nextId_ = 1;
+
+  // Written by the main thread under an exclusive lock, read by the workers under a shared one.
+  mutable std::shared_mutex stateMutex_;
+  std::map<IpPrefix, std::vector<PrefixEntry>> prefixes_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<InboundSa>> inbound_;
+  std::unordered_map<IpAddress, std::shared_ptr<OutboundSa>, AddressHash> outboundByHost_;
+  std::vector<std::shared_ptr<OutboundSa>> outboundByPrefix_;  // SAs whose selectors are not hosts
+  std::map<std::pair<std::uint32_t, IpAddress>, std::shared_ptr<OutboundSa>> outboundByRef_;
+
+  // Lock order: stateMutex_, then heldMutex_.
+  std::mutex heldMutex_;
+  std::map<IpAddress, Held> held_;
+  std::size_t heldTotal_ = 0;
+  std::set<std::string> reportedFailures_;
+  std::vector<std::vector<std::uint8_t>> released_;
+
+  std::atomic<int> udpFd_{-1};
+  std::atomic<int> udpFamily_{AF_INET};
+  std::uint16_t udpLocalPort_ = 0;
+  IkeReceiver* ike_ = nullptr;
+  std::atomic<bool> stop_{false};
+  Counters counters_;
+  std::thread transmitter_;
+  std::thread receiver_;
+};
+
+}  // namespace ikemesh::tun
