@@ -55,11 +55,29 @@ class IkeService::Transport final : public ike::IkeTransport {
   IkeService& service_;
 };
 
+/// IKE messages that a dataplane read from the port-4500 socket it adopted: from its threads
+/// to the engine on the main thread.
+class IkeService::Receiver final : public IkeReceiver {
+ public:
+  explicit Receiver(IkeService& service) : service_(service) {}
+  void ikeReceived(std::span<const std::uint8_t> message, const IpAddress& from, std::uint16_t fromPort,
+                   const IpAddress& to, std::uint16_t toPort) override {
+    std::vector<std::uint8_t> copy(message.begin(), message.end());
+    service_.host_->postToMain([this, copy = std::move(copy), from, fromPort, to, toPort] {
+      service_.engine_->receive(copy, ike::Endpoint{from, fromPort}, ike::Endpoint{to, toPort});
+    });
+  }
+
+ private:
+  IkeService& service_;
+};
+
 IkeService::IkeService(Options options, Logger& logger, QThreadPool& workers, const PluginLoader& plugins,
                        const ConfigValues* config)
     : options_(options), logger_(logger), plugins_(plugins) {
   host_ = std::make_unique<QtHost>(std::string(kTag), logger_, workers, config);
   transport_ = std::make_unique<Transport>(*this);
+  receiver_ = std::make_unique<Receiver>(*this);
   engine_ = std::make_unique<ike::IkeEngine>(*host_, *transport_, *this, options_.engine);
   socket_ = std::make_unique<IkeSocket>(options_.sockets, [this](Datagram&& d) {
     engine_->receive(d.bytes, ike::Endpoint{d.from, d.fromPort}, ike::Endpoint{d.to, d.toPort});
@@ -72,7 +90,7 @@ IkeService::~IkeService() {
   engine_->clear();
   for (auto& [key, shunt] : bareShunts_) {
     if (shunt.expiry) host_->stopTimer(shunt.expiry);
-    (void)shunt.dataplane->removePolicy(shunt.id);
+    if (shunt.dataplane) (void)shunt.dataplane->removePolicy(shunt.id);
   }
   bareShunts_.clear();
   removeInstalled();
@@ -93,7 +111,7 @@ void IkeService::removeBareShunt(const std::string& connection, const IpAddress&
   auto it = bareShunts_.find({connection, peer});
   if (it == bareShunts_.end()) return;
   if (it->second.expiry) host_->stopTimer(it->second.expiry);
-  (void)it->second.dataplane->removePolicy(it->second.id);
+  if (it->second.dataplane) (void)it->second.dataplane->removePolicy(it->second.id);
   bareShunts_.erase(it);
 }
 
@@ -103,6 +121,13 @@ void IkeService::setBareShunt(const policy::Connection& connection, const IpAddr
   auto action = shuntActionOf(shunt);
   auto* dataplane = dataplaneOf(connection);
   if (!action || !dataplane) return;
+  if (!failing && *action != ShuntAction::Pass) {
+    // While IKE runs, the trap itself keeps the first packets (sent once the SA is up, so
+    // that `ping -c 1` gets its reply) and drops the rest: nothing leaves in the clear, and
+    // a drop shunt here would throw the held packets away. The shunt is shown, not installed.
+    bareShunts_[{connection.name, peer}] = BareShunt{nullptr, 0, local, peer, *action, false, 0};
+    return;
+  }
   PolicySpec spec{connection.name, IpPrefix::host(local), IpPrefix::host(peer)};
   auto id = dataplane->installShunt(spec, *action);
   if (!id) {
@@ -163,6 +188,15 @@ void IkeService::installGroups(const policy::MeshPolicy& policy) {
     if (std::find(eventSources_.begin(), eventSources_.end(), dataplane) == eventSources_.end()) {
       dataplane->setEvents(this);
       eventSources_.push_back(dataplane);
+      // A userspace ESP dataplane reads ESP-in-UDP (and the IKE beside it) itself.
+      auto v4 = IpAddress::Family::V4;
+      int fd = socket_->fd(options_.sockets.natPort, v4);
+      if (!natSocketAdopted_ && fd >= 0 && dataplane->adoptUdpEncapsulationSocket(fd, *receiver_)) {
+        socket_->stopReading(options_.sockets.natPort, v4);
+        natSocketAdopted_ = true;
+        logger_.info(kTag, "UDP port " + std::to_string(options_.sockets.natPort) +
+                               " is read by the dataplane of conn '" + connection->name + "'");
+      }
     }
     for (const auto& group : policy.table.groups()) {
       if (group.name != binding.group) continue;
@@ -228,6 +262,9 @@ ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
   view.mode = c.type == policy::ConnectionType::Tunnel ? IpsecMode::Tunnel : IpsecMode::Transport;
   view.remoteIdentity = identityOf(c.rightId);
   view.fragmentation = c.fragmentation != policy::Fragmentation::No;
+  // The TUN dataplane does ESP in UDP only (RFC 3948), so its conns always encapsulate.
+  view.forceEncapsulation =
+      c.encapsulation == policy::Encapsulation::Yes || dataplaneFeatureOf(c) == "dataplane.tun";
   return view;
 }
 

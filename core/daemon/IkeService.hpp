@@ -74,6 +74,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
 
  private:
   class Transport;
+  class Receiver;
   struct Installed {
     Dataplane* dataplane;
     PolicyId id;
@@ -115,6 +116,8 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   const policy::MeshPolicy* policy_ = nullptr;
   std::unique_ptr<QtHost> host_;
   std::unique_ptr<Transport> transport_;
+  std::unique_ptr<Receiver> receiver_;
+  bool natSocketAdopted_ = false;
   std::unique_ptr<IkeSocket> socket_;
   std::unique_ptr<ike::IkeEngine> engine_;
   std::vector<Installed> installed_;

@@ -198,6 +198,11 @@ Result<void> IkeSocket::send(const IpAddress& from, std::uint16_t fromPort, cons
   return success();
 }
 
+void IkeSocket::stopReading(std::uint16_t port, IpAddress::Family family) {
+  for (auto& s : sockets_)
+    if (s->port == port && s->family == family) s->notifier->setEnabled(false);
+}
+
 int IkeSocket::fd(std::uint16_t port, IpAddress::Family family) const {
   for (const auto& s : sockets_)
     if (s->port == port && s->family == family) return s->fd.get();

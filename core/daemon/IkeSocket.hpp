@@ -39,7 +39,9 @@ class IkeSocket final : public QObject {
   struct Options {
     std::uint16_t ikePort = 500;
     std::uint16_t natPort = 4500;
-    std::uint32_t mark = 0;  ///< SO_MARK for our packets; 0 leaves them unmarked
+    /// SO_MARK for our packets, so that a TUN dataplane's rules let them pass (kernel-tun's
+    /// default tun-fwmark); 0 leaves them unmarked.
+    std::uint32_t mark = 0x4500;
     bool ipv6 = true;
   };
 
@@ -54,6 +56,9 @@ class IkeSocket final : public QObject {
 
   /// The socket of `port` and `family`, for a dataplane that adopts the port-4500 socket.
   int fd(std::uint16_t port, IpAddress::Family family) const;
+  /// Stops reading the socket of `port` and `family`: a dataplane adopted it and reads it on
+  /// its own threads. Sending through it goes on.
+  void stopReading(std::uint16_t port, IpAddress::Family family);
 
   std::uint64_t received() const { return received_; }
   std::uint64_t droppedNonIke() const { return droppedNonIke_; }

@@ -52,8 +52,8 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
   QCommandLineOption loglevel("log-level", "debug, info, warning or error (default info).", "level");
   QCommandLineOption logfile("logfile", "Append the log to this file.", "file");
   QCommandLineOption syslogOption("syslog", "Log to syslog (default when detached without --logfile).");
-  parser.addOptions(
-      {help, version, config, nssdir, ctl, plugindir, rundir, nofork, loglevel, logfile, syslogOption});
+  parser.addOptions({help, version, config, nssdir, ctl, plugindir, policies, ikePort, natPort, fwmark,
+                     rundir, nofork, loglevel, logfile, syslogOption});
   if (!parser.parse(args)) {
     std::cerr << "ikemeshd: " << parser.errorText().toStdString() << " (see ikemeshd --help)\n";
     return 2;

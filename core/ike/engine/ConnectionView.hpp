@@ -48,6 +48,9 @@ struct ConnectionView {
   std::vector<TrafficSelector> remoteSelectors;
   /// When set, the peer's IDi/IDr must equal it (rightid=).
   std::optional<Identity> remoteIdentity;
+  /// encapsulation=yes (or a dataplane that only does ESP in UDP): pretend to be behind a
+  /// NAT so that ESP is encapsulated in UDP 4500 even where no NAT is (RFC 3948).
+  bool forceEncapsulation = false;
   /// fragmentation=yes: announce and use RFC 7383 fragmentation.
   bool fragmentation = true;
   std::uint32_t replayWindow = 1024;

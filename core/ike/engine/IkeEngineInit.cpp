@@ -120,7 +120,8 @@ void IkeEngine::sendIkeSaInit(IkeSa& sa) {
                                                     Bytes(publicValue.begin(), publicValue.end())}});
   message.payloads.push_back({PayloadType::Nonce, NoncePayload{sa.nonceInitiator}});
   message.payloads.push_back(
-      notify(NotifyType::NatDetectionSourceIp, natDetectionHash(sa.initiatorSpi, 0, sa.local)));
+      notify(NotifyType::NatDetectionSourceIp,
+             natDetectionHash(sa.initiatorSpi, 0, natDetectionSource(sa.connection, sa.local))));
   message.payloads.push_back(
       notify(NotifyType::NatDetectionDestinationIp, natDetectionHash(sa.initiatorSpi, 0, sa.remote)));
   if (sa.connection.fragmentation)
@@ -209,6 +210,7 @@ void IkeEngine::onIkeSaInitResponse(IkeSa& sa, const Message& message,
     sa.natRemote = source->data != natDetectionHash(sa.initiatorSpi, sa.responderSpi, sa.remote);
   if (const auto* destination = message.findNotify(NotifyType::NatDetectionDestinationIp))
     sa.natLocal = destination->data != natDetectionHash(sa.initiatorSpi, sa.responderSpi, sa.local);
+  if (sa.connection.forceEncapsulation) sa.natLocal = true;
   sa.state = IkeSaState::InitiatorDerivingKeys;
   offload([this, serial, kex = sa.keyExchange, ike = sa.ike, peer = ke.keyData, ni = sa.nonceInitiator,
            nr = sa.nonceResponder, spiI = sa.initiatorSpi,
@@ -365,6 +367,7 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
     sa.natRemote = source->data != natDetectionHash(sa.initiatorSpi, 0, from);
   if (const auto* destination = message.findNotify(NotifyType::NatDetectionDestinationIp))
     sa.natLocal = destination->data != natDetectionHash(sa.initiatorSpi, 0, to);
+  if (connection->forceEncapsulation) sa.natLocal = true;
   byInitiatorSpi_[{header.initiatorSpi, from}] = serial;
   sa.halfOpen = true;
   ++halfOpen_;
@@ -396,8 +399,9 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
           {PayloadType::KeyExchange, KeyExchangePayload{static_cast<std::uint16_t>(*s->ike.group),
                                                         Bytes(publicValue.begin(), publicValue.end())}});
       answer.payloads.push_back({PayloadType::Nonce, NoncePayload{s->nonceResponder}});
-      answer.payloads.push_back(notify(NotifyType::NatDetectionSourceIp,
-                                       natDetectionHash(s->initiatorSpi, s->responderSpi, s->local)));
+      answer.payloads.push_back(notify(
+          NotifyType::NatDetectionSourceIp,
+          natDetectionHash(s->initiatorSpi, s->responderSpi, natDetectionSource(s->connection, s->local))));
       answer.payloads.push_back(notify(NotifyType::NatDetectionDestinationIp,
                                        natDetectionHash(s->initiatorSpi, s->responderSpi, s->remote)));
       if (s->peerFragmentation) answer.payloads.push_back(notify(NotifyType::Ikev2FragmentationSupported));

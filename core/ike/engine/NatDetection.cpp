@@ -30,4 +30,9 @@ Bytes natDetectionHash(std::uint64_t initiatorSpi, std::uint64_t responderSpi, c
   return digest;
 }
 
+Endpoint natDetectionSource(const ConnectionView& connection, const Endpoint& local) {
+  if (!connection.forceEncapsulation) return local;
+  return Endpoint{local.address, static_cast<std::uint16_t>(local.port ^ 0xffff)};
+}
+
 }  // namespace ikemesh::ike
