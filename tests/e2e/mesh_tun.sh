@@ -6,7 +6,8 @@
 # are reached in the clear, and a capture on the LAN sees no ICMP between mesh nodes.
 source "$IKEMESH_TEST_LIB"
 ikm_init mesh-tun
-etc="$IKEMESH_SOURCE/tests/data/tun-mesh"
+etc="$IKM_TMP/etc"
+cp -r "$IKEMESH_SOURCE/tests/data/tun-mesh" "$etc"
 ikm_lan
 lan=$(ikm_nsname lan)
 for i in 1 2 3; do ikm_node "n$i" "10.15.1.$i/16"; done
@@ -33,6 +34,17 @@ line=$(grep '\.\.\.10\.15\.1\.2,' <<<"$traffic")
 [[ $line =~ \"private#10.15.0.0/16\"\[[0-9]+\]\ \.\.\.10\.15\.1\.2,\ type=ESP,\ add_time=[0-9]+,\ inBytes=([0-9]+),\ outBytes=([0-9]+),\ maxBytes=2\^63B,\ id=\'ID_NULL\' ]] ||
   ikm_fail "n1's tunnel to n2: $line"
 ((BASH_REMATCH[1] >= 64 && BASH_REMATCH[2] >= 64)) || ikm_fail "byte counters: $line"
+
+ikm_log "a reload that changes another group keeps the tunnels, their instances and their routes"
+before=$(cli 1 trafficstatus --json | jq -c '[.tunnels[] | {instance, addTime}]')
+established=$(cli 1 status --json | jq .ike.ikeSasEstablished)
+echo "10.15.3.0/24" >>"$etc/policies/clear"
+out=$(cli 1 reload)
+ikm_expect_contains "$out" "group 'clear': + 10.15.3.0/24" "reload"
+after=$(cli 1 trafficstatus --json | jq -c '[.tunnels[] | {instance, addTime}]')
+[[ $after == "$before" ]] || ikm_fail "tunnels changed across the reload: $before -> $after"
+run n1 ping -c 2 -i 0.2 -W 5 10.15.1.2 >&2 || ikm_fail "n1 -> n2 after the reload"
+[[ $(cli 1 status --json | jq .ike.ikeSasEstablished) == "$established" ]] || ikm_fail "the reload caused a new negotiation"
 
 ikm_log "the clear gateway and the host without IKE are reached in the clear"
 run n1 ping -c 1 -W 5 10.15.0.1 >&2 || ikm_fail "n1 -> gateway (clear)"
