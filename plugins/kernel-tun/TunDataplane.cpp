@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "PacketHeaders.hpp"
 
@@ -159,12 +160,27 @@ TunDataplane::TunDataplane(Host& host, const TunOptions& options, TunDevice tun,
       rawV4_(std::move(rawV4)),
       rawV6_(std::move(rawV6)),
       relay_(std::make_shared<EventRelay>(EventRelay{this, nullptr})) {
+  warnAboutStrictReversePathFilter();
   lifetimeTimer_ = host_.startTimer(std::chrono::seconds(1), true, [this] { checkLifetimes(); });
   transmitter_ = std::thread([this] { transmitLoop(); });
   host_.log(LogLevel::Info, "TUN device " + tun_.name() + " (MTU " + std::to_string(tun_.mtu()) +
                                 "), table " + std::to_string(options_.routing.table) + ", rule priority " +
                                 std::to_string(options_.routing.priority) + ", fwmark " +
                                 std::to_string(options_.routing.fwmark));
+}
+
+void TunDataplane::warnAboutStrictReversePathFilter() {
+  // Opportunistic peers are routed into the TUN device, so the kernel's strict reverse-path
+  // check (RFC 3704 "strict" mode) finds the wrong interface for everything a peer sends
+  // outside ESP in UDP and IKE, ARP requests included. Loose mode (2) is Debian's default.
+  std::ifstream file("/proc/sys/net/ipv4/conf/all/rp_filter");
+  int mode = 0;
+  if (file >> mode && mode == 1)
+    host_.log(
+        LogLevel::Warning,
+        "kernel-tun: net.ipv4.conf.all.rp_filter is 1 (strict): ARP requests from peers whose addresses are "
+        "routed into " +
+            tun_.name() + " are dropped; set it to 2 (loose)");
 }
 
 TunDataplane::~TunDataplane() {

@@ -149,6 +149,7 @@ class TunDataplane final : public Dataplane {
   void reconsiderHeld();
   void wakeTransmitter();
   void reportWorkerFailure(const char* what, int error);
+  void warnAboutStrictReversePathFilter();
   void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
   void removeExpired(const SaRef& ref, SaDirection direction);

@@ -84,6 +84,15 @@ std::string run(const std::string& command, int* status = nullptr) {
   return output;
 }
 
+std::string describe(const TunDataplane::Statistics& s) {
+  std::ostringstream out;
+  out << "tun read " << s.tunPacketsRead << ", ESP sent " << s.espSent << ", ESP received " << s.espReceived
+      << ", IKE received " << s.ikeReceived << ", held " << s.held << " (dropped " << s.heldDropped
+      << "), passed " << s.passed << ", dropped " << s.dropped << ", ESP rejected " << s.espRejected
+      << ", send errors " << s.sendErrors;
+  return out.str();
+}
+
 /// Lines of `tcpdump -r` output that are packets (they start with the time of day).
 int packetLines(const std::string& output) {
   int count = 0;
@@ -266,7 +275,9 @@ class KernelTunE2e : public ::testing::Test {
       auto rules = run(std::string("ip ") + family + " -n " + ns + " rule show");
       std::istringstream lines(rules);
       for (std::string line; std::getline(lines, line);)
-        if (line.find("4500") != std::string::npos) found += "rule: " + line + "\n";
+        if (line.rfind("4499:", 0) == 0 || line.rfind("4500:", 0) == 0 ||
+            line.find("4500") != std::string::npos)
+          found += "rule: " + line + "\n";
       auto routes = run(std::string("ip ") + family + " -n " + ns + " route show table all");
       std::istringstream routeLines(routes);
       for (std::string line; std::getline(routeLines, line);)
@@ -310,7 +321,9 @@ class KernelTunE2e : public ::testing::Test {
     EXPECT_EQ(a->dataplane->statistics().held, 1u);
 
     addSaPair(*a, *b, mode);
-    EXPECT_EQ(ping.get(), 0) << "the held echo request was not answered";
+    EXPECT_EQ(ping.get(), 0) << "the held echo request was not answered; A: "
+                             << describe(a->dataplane->statistics())
+                             << "; B: " << describe(b->dataplane->statistics());
     EXPECT_EQ(a->events.acquires.size(), 1u);
 
     int status = -1;
@@ -361,7 +374,8 @@ TEST_F(KernelTunE2e, DestructionRemovesRulesRoutesAndDevice) {
   ASSERT_TRUE(b->start());
   addSaPair(*a, *b, IpsecMode::Tunnel);
   const auto before = leftovers(nsA);
-  EXPECT_NE(before.find("rule:"), std::string::npos) << before;
+  EXPECT_NE(before.find("not from all fwmark 0x4500 lookup 4500"), std::string::npos) << before;
+  EXPECT_NE(before.find("ipproto udp sport 500 lookup main"), std::string::npos) << before;
   EXPECT_NE(before.find("blackhole 203.0.113.0/24"), std::string::npos) << before;
   EXPECT_NE(before.find("throw 198.51.100.0/24"), std::string::npos) << before;
   EXPECT_NE(before.find("192.0.2.2 dev ikemesh0"), std::string::npos) << before;
@@ -374,6 +388,7 @@ TEST_F(KernelTunE2e, LeftoversOfACrashedInstanceAreRemovedAtStart) {
   for (const char* command :
        {"ip tuntap add dev ikemesh0 mode tun", "ip rule add pref 4500 not fwmark 0x4500 table 4500",
         "ip -6 rule add pref 4500 not fwmark 0x4500 table 4500",
+        "ip rule add pref 4499 ipproto udp sport 4500 table main protocol 69",
         "ip route add blackhole 203.0.113.0/24 table 4500", "ip route add throw 198.51.100.7 table 4500"}) {
     int status = -1;
     auto output = inA(command, &status);
@@ -386,7 +401,8 @@ TEST_F(KernelTunE2e, LeftoversOfACrashedInstanceAreRemovedAtStart) {
   EXPECT_EQ(now.find("203.0.113.0"), std::string::npos) << now;
   EXPECT_EQ(now.find("198.51.100.7"), std::string::npos) << now;
   auto rules = run("ip -4 -n " + nsA + " rule show");
-  EXPECT_EQ(std::count(rules.begin(), rules.end(), '\n') - 3, 1) << rules;  // local, main, default + ours
+  // local, main, default, and ours: the lookup of our table and the IKE/ESP-in-UDP bypasses
+  EXPECT_EQ(std::count(rules.begin(), rules.end(), '\n'), 3 + 3) << rules;
   EXPECT_NE(inA("cat /sys/class/net/ikemesh0/ifindex"), staleIndex) << "the stale device was not replaced";
   a->stop();
   EXPECT_EQ(leftovers(nsA), "");
@@ -498,6 +514,19 @@ TEST_F(KernelTunE2e, IkeFromAnUnmarkedSocketLeavesInTheClearWithoutAcquire) {
   })) << "the IKE packet did not arrive";
   EXPECT_TRUE(a->events.acquires.empty());
   EXPECT_EQ(a->dataplane->statistics().passed, 1u);
+}
+
+TEST_F(KernelTunE2e, StrictReversePathFilterIsWarnedAbout) {
+  int status = -1;
+  inA("sysctl -qw net.ipv4.conf.all.rp_filter=1", &status);
+  ASSERT_EQ(status, 0);
+  const bool started = a->start();
+  inA("sysctl -qw net.ipv4.conf.all.rp_filter=0");
+  ASSERT_TRUE(started);
+  const auto lines = a->host.lines();
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("rp_filter is 1") != std::string::npos;
+  }));
 }
 
 TEST_F(KernelTunE2e, IkeMessagesOnPort4500GoToTheIkeReceiver) {
