@@ -174,7 +174,7 @@ Result<void> RoutingTable::setRoute(const IpPrefix& prefix, RouteType type, int 
   return success();
 }
 
-Result<void> RoutingTable::removeRoute(const IpPrefix& prefix, RouteType type, int ifindex) {
+Result<void> RoutingTable::removeRoute(const IpPrefix& prefix, RouteType type) {
   UniqueRoute route(rtnl_route_alloc());
   UniqueAddr destination = addressOf(prefix.address(), prefix.length());
   if (!route || !destination) return fail("kernel-tun: out of memory building a route");
@@ -185,7 +185,6 @@ Result<void> RoutingTable::removeRoute(const IpPrefix& prefix, RouteType type, i
   rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);  // any scope
   // The kernel matches the protocol too (libnl's default is "static").
   rtnl_route_set_protocol(route.get(), kRouteProtocol);
-  (void)ifindex;
   if (int rc = rtnl_route_delete(socket_, route.get(), 0); rc < 0 && rc != -NLE_OBJ_NOTFOUND)
     return fail("kernel-tun: cannot remove the route " + prefix.toString() + " from table " +
                 std::to_string(config_.table) + ": " + nlError(rc));

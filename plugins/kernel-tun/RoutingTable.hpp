@@ -49,7 +49,7 @@ class RoutingTable {
   /// Adds or replaces the route of `prefix` in our table.
   Result<void> setRoute(const IpPrefix& prefix, RouteType type, int ifindex,
                         const std::optional<IpAddress>& preferredSource);
-  Result<void> removeRoute(const IpPrefix& prefix, RouteType type, int ifindex);
+  Result<void> removeRoute(const IpPrefix& prefix, RouteType type);
   /// Removes our rules and every route of our table (destruction; also what removeStale does).
   Result<void> removeAll();
 

@@ -305,14 +305,14 @@ Result<void> TunDataplane::applyPrefix(const IpPrefix& prefix) {
   auto current = installed_.find(prefix);
   if (!wanted) {
     if (current == installed_.end()) return success();
-    auto removed = routing_->removeRoute(prefix, current->second.type, tun_.ifindex());
+    auto removed = routing_->removeRoute(prefix, current->second.type);
     installed_.erase(current);
     return removed;
   }
   if (current != installed_.end() && current->second == *wanted) return success();
   // A change of type is not a replacement for the kernel (it matches on type): remove first.
   if (current != installed_.end() && current->second.type != wanted->type)
-    (void)routing_->removeRoute(prefix, current->second.type, tun_.ifindex());
+    (void)routing_->removeRoute(prefix, current->second.type);
   if (auto set = routing_->setRoute(prefix, wanted->type, tun_.ifindex(), wanted->preferredSource); !set) {
     if (current != installed_.end()) installed_.erase(current);
     return set;
@@ -488,18 +488,13 @@ Result<SaCounters> TunDataplane::counters(const SaRef& ref) {
 void TunDataplane::reportCrossing(const EspSa& esp, LifetimeCrossing crossed) {
   if (crossed == LifetimeCrossing::None) return;
   const SaRef ref = esp.ref();
-  const SaDirection direction = esp.direction();
   const bool hard = crossed == LifetimeCrossing::Hard;
-  post([ref, direction, hard](TunDataplane& self, DataplaneEvents& events) {
-    if (hard) self.removeExpired(ref, direction);
+  post([ref, hard](TunDataplane& self, DataplaneEvents& events) {
+    // A hard-expired SA refuses packets already; removing it also removes its route, so the
+    // trap (if any) catches the next packet (RFC 4301 §4.4.2.1: the SA must be deleted).
+    if (hard) (void)self.deleteSa(ref);
     events.expired(ref, hard);
   });
-}
-
-void TunDataplane::removeExpired(const SaRef& ref, SaDirection direction) {
-  // The SA refuses packets already; removing it also removes its route.
-  (void)direction;
-  (void)deleteSa(ref);
 }
 
 void TunDataplane::checkLifetimes() {
@@ -684,20 +679,19 @@ void TunDataplane::transmitLoop() {
       released.swap(released_);
     }
     if (stop_.load(std::memory_order_relaxed)) break;
-    // Packets released from the hold queues first: they are the oldest.
-    while (!released.empty()) {
+    // Packets released from the hold queues first, in the order they came: they are the oldest.
+    for (std::size_t next = 0; next < released.size();) {
       std::shared_lock lock(stateMutex_);
-      while (!released.empty() && pending < kBatch) {
-        auto& packet = released.back();
-        if (packet.size() <= static_cast<std::size_t>(tun_.mtu())) {
-          std::memcpy(buffers.data() + pending * capacity + kTransmitHeadroom, packet.data(), packet.size());
-          handle(pending, packet.size());
-        }
-        released.pop_back();
+      for (; next < released.size() && pending < kBatch; ++next) {
+        const auto& packet = released[next];
+        if (packet.size() > static_cast<std::size_t>(tun_.mtu())) continue;
+        std::memcpy(buffers.data() + pending * capacity + kTransmitHeadroom, packet.data(), packet.size());
+        handle(pending, packet.size());
       }
       lock.unlock();
       flush();
     }
+    released.clear();
     for (;;) {
       std::shared_lock lock(stateMutex_);
       std::size_t read = 0;

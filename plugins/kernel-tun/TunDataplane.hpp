@@ -152,7 +152,6 @@ class TunDataplane final : public Dataplane {
   void warnAboutStrictReversePathFilter();
   void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
-  void removeExpired(const SaRef& ref, SaDirection direction);
   void checkLifetimes();
 
   // Lookups for the workers; callers hold stateMutex_ (shared is enough).
