@@ -254,6 +254,7 @@ Result<PolicyId> TunDataplane::installPolicy(const PolicySpec& spec, RouteKind k
   }
   if (auto applied = applyPrefix(spec.remote); !applied) {
     removeOwner(spec.remote, id);
+    (void)applyPrefix(spec.remote);  // put back the route of the policy below, if any
     return Error{who + ": " + applied.error().message};
   }
   policies_[id] = Policy{spec, kind};
