@@ -412,6 +412,36 @@ TEST_F(KernelTunE2e, BulkTcpTransferArrivesIntact) {
   EXPECT_GT(inbound->bytes, 33554432u);
 }
 
+TEST_F(KernelTunE2e, RekeyedSasTakeOverAndTheOldOnesGoWithoutAGap) {
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+  addSaPair(*a, *b, IpsecMode::Tunnel);
+  int status = -1;
+  inA("ping -n -c 1 -W 2 192.0.2.2", &status);
+  ASSERT_EQ(status, 0);
+  // CREATE_CHILD_SA: the new pair is installed next to the old one, then the old one deleted.
+  auto check = [](Result<void> r) { ASSERT_TRUE(r.ok()) << r.error().message; };
+  const auto mode = IpsecMode::Tunnel;
+  check(a->dataplane->addSa(saParams(0x4000, SaDirection::Inbound, kAddressB, kAddressA, mode, 0x44)));
+  check(b->dataplane->addSa(saParams(0x3000, SaDirection::Inbound, kAddressA, kAddressB, mode, 0x33)));
+  check(b->dataplane->addSa(saParams(0x4000, SaDirection::Outbound, kAddressB, kAddressA, mode, 0x44)));
+  check(a->dataplane->addSa(saParams(0x3000, SaDirection::Outbound, kAddressA, kAddressB, mode, 0x33)));
+  check(a->dataplane->deleteSa(SaRef{0x1000, kAddressB}));
+  check(b->dataplane->deleteSa(SaRef{0x2000, kAddressA}));
+  check(a->dataplane->deleteSa(SaRef{0x2000, kAddressA}));
+  check(b->dataplane->deleteSa(SaRef{0x1000, kAddressB}));
+  auto output = inA("ping -n -c 2 -i 0.2 -W 2 192.0.2.2", &status);
+  EXPECT_EQ(status, 0) << output;
+  auto sent = a->dataplane->counters(SaRef{0x3000, kAddressB});
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent->packets, 2u);
+  EXPECT_FALSE(a->dataplane->counters(SaRef{0x1000, kAddressB}).ok());
+  EXPECT_TRUE(a->events.acquires.empty());
+  EXPECT_NE(inA("ip route show table 4500").find("192.0.2.2 dev ikemesh0"), std::string::npos);
+}
+
 TEST_F(KernelTunE2e, DestructionRemovesRulesRoutesAndDevice) {
   ASSERT_TRUE(a->start());
   ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
