@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev googletest
   # tests: namespaces, captures, users
   iproute2 iputils-ping tcpdump util-linux procps jq socat
+  # regenerating known-answer vectors computed outside NSS (tests/unit/*/vectors)
+  python3 python3-cryptography
 )
 
 missing=()

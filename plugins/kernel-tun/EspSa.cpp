@@ -208,7 +208,8 @@ EncapsulateResult EspSa::seal(const std::uint8_t* iv, std::span<const std::uint8
   storeBe32(packet + 4, static_cast<std::uint32_t>(sequence));
   std::memcpy(packet + kSpiAndSequenceLength, iv, ivLength_);
   std::uint8_t* plaintext = packet + headerLength();
-  if (!payload.empty() && payload.data() != plaintext) std::memmove(plaintext, payload.data(), payload.size());
+  if (!payload.empty() && payload.data() != plaintext)
+    std::memmove(plaintext, payload.data(), payload.size());
   const std::size_t encryptedLength = total - headerLength() - icvLength_;
   const std::size_t padLength = encryptedLength - payload.size() - 2;
   // RFC 4303 §2.4: the default padding is the series 1, 2, 3, ...

@@ -3,6 +3,7 @@
 
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
+#include <netinet/in.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
@@ -67,9 +68,10 @@ Result<std::unique_ptr<RoutingTable>> RoutingTable::open(const Config& config) {
       config.table == RT_TABLE_DEFAULT)
     return fail("kernel-tun: routing table " + std::to_string(config.table) +
                 " is reserved (0, 253, 254, 255); choose another tun-routing-table");
-  if (config.priority == 0 || config.priority >= 32766)
-    return fail("kernel-tun: rule priority " + std::to_string(config.priority) +
-                " must lie between 1 and 32765 (before the main table's rule)");
+  if (config.priority < 2 || config.priority >= 32766)
+    return fail(
+        "kernel-tun: rule priority " + std::to_string(config.priority) +
+        " must lie between 2 and 32765 (before the main table's rule; the one before it is ours too)");
   if (config.fwmark == 0) return fail("kernel-tun: the firewall mark must not be 0");
   nl_sock* socket = nl_socket_alloc();
   if (!socket) return fail("kernel-tun: cannot allocate a netlink socket");
@@ -98,26 +100,47 @@ Result<void> RoutingTable::removeStale(const std::string& device) {
   return success();
 }
 
-Result<void> RoutingTable::installRules() {
-  for (int family : {AF_INET, AF_INET6}) {
-    UniqueRule rule(rtnl_rule_alloc());
-    if (!rule) return fail("kernel-tun: out of memory building a rule");
-    rtnl_rule_set_family(rule.get(), family);
-    rtnl_rule_set_prio(rule.get(), config_.priority);
+Result<void> RoutingTable::addRule(int family, std::uint32_t priority, std::uint32_t table, bool invertedMark,
+                                   std::uint16_t udpSourcePort) {
+  UniqueRule rule(rtnl_rule_alloc());
+  if (!rule) return fail("kernel-tun: out of memory building a rule");
+  rtnl_rule_set_family(rule.get(), family);
+  rtnl_rule_set_prio(rule.get(), priority);
+  rtnl_rule_set_table(rule.get(), table);
+  rtnl_rule_set_action(rule.get(), FR_ACT_TO_TBL);
+  rtnl_rule_set_protocol(rule.get(), kRouteProtocol);
+  if (invertedMark) {
     rtnl_rule_set_mark(rule.get(), config_.fwmark);
     rtnl_rule_set_mask(rule.get(), 0xffffffff);
-    rtnl_rule_set_table(rule.get(), config_.table);
-    rtnl_rule_set_action(rule.get(), FR_ACT_TO_TBL);
-    nl_msg* message = nullptr;
-    if (int rc = rtnl_rule_build_add_request(rule.get(), NLM_F_CREATE | NLM_F_EXCL, &message); rc < 0)
-      return fail("kernel-tun: cannot build the ip rule: " + nlError(rc));
-    // libnl has no setter for the inversion; the flag lives in the fixed header.
-    auto* header = static_cast<fib_rule_hdr*>(nlmsg_data(nlmsg_hdr(message)));
-    header->flags |= FIB_RULE_INVERT;
-    if (int rc = nl_send_sync(socket_, message); rc < 0)
-      return fail(std::string("kernel-tun: cannot add the ") + (family == AF_INET ? "IPv4" : "IPv6") +
-                  " rule 'not fwmark " + std::to_string(config_.fwmark) + " lookup " +
-                  std::to_string(config_.table) + "': " + nlError(rc));
+  }
+  if (udpSourcePort != 0) {
+    rtnl_rule_set_ipproto(rule.get(), IPPROTO_UDP);
+    rtnl_rule_set_sport(rule.get(), udpSourcePort);
+  }
+  nl_msg* message = nullptr;
+  if (int rc = rtnl_rule_build_add_request(rule.get(), NLM_F_CREATE | NLM_F_EXCL, &message); rc < 0)
+    return fail("kernel-tun: cannot build an ip rule: " + nlError(rc));
+  // libnl has no setter for the inversion; the flag lives in the fixed header.
+  if (invertedMark) static_cast<fib_rule_hdr*>(nlmsg_data(nlmsg_hdr(message)))->flags |= FIB_RULE_INVERT;
+  const std::string what = std::string(family == AF_INET ? "IPv4" : "IPv6") + " rule 'priority " +
+                           std::to_string(priority) +
+                           (invertedMark ? " not fwmark " + std::to_string(config_.fwmark) : "") +
+                           (udpSourcePort ? " ipproto udp sport " + std::to_string(udpSourcePort) : "") +
+                           " lookup " + std::to_string(table) + "'";
+  if (int rc = nl_send_sync(socket_, message); rc < 0)
+    return fail("kernel-tun: cannot add the " + what + ": " + nlError(rc));
+  return success();
+}
+
+Result<void> RoutingTable::installRules() {
+  for (int family : {AF_INET, AF_INET6}) {
+    // IKE and ESP in UDP to and from the peers stay in the main table whether or not their
+    // socket is marked, and the reverse-path check of an arriving one (strict rp_filter looks
+    // the source up with the ports swapped) finds the interface it came in on, not the TUN device.
+    for (std::uint16_t port : {std::uint16_t{500}, std::uint16_t{4500}})
+      if (auto added = addRule(family, config_.priority - 1, RT_TABLE_MAIN, false, port); !added)
+        return added;
+    if (auto added = addRule(family, config_.priority, config_.table, true, 0); !added) return added;
   }
   return success();
 }
@@ -151,7 +174,7 @@ Result<void> RoutingTable::setRoute(const IpPrefix& prefix, RouteType type, int 
   return success();
 }
 
-Result<void> RoutingTable::removeRoute(const IpPrefix& prefix, RouteType type, int ifindex) {
+Result<void> RoutingTable::removeRoute(const IpPrefix& prefix, RouteType type) {
   UniqueRoute route(rtnl_route_alloc());
   UniqueAddr destination = addressOf(prefix.address(), prefix.length());
   if (!route || !destination) return fail("kernel-tun: out of memory building a route");
@@ -162,7 +185,6 @@ Result<void> RoutingTable::removeRoute(const IpPrefix& prefix, RouteType type, i
   rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);  // any scope
   // The kernel matches the protocol too (libnl's default is "static").
   rtnl_route_set_protocol(route.get(), kRouteProtocol);
-  (void)ifindex;
   if (int rc = rtnl_route_delete(socket_, route.get(), 0); rc < 0 && rc != -NLE_OBJ_NOTFOUND)
     return fail("kernel-tun: cannot remove the route " + prefix.toString() + " from table " +
                 std::to_string(config_.table) + ": " + nlError(rc));
@@ -184,8 +206,14 @@ Result<void> RoutingTable::removeRules() {
   std::string errors;
   for (nl_object* object = nl_cache_get_first(cache.get()); object; object = nl_cache_get_next(object)) {
     auto* rule = reinterpret_cast<rtnl_rule*>(object);
-    // Ours: our priority and our table (another program's rule at that priority is left alone).
-    if (rtnl_rule_get_prio(rule) != config_.priority || rtnl_rule_get_table(rule) != config_.table) continue;
+    // Ours: our priority and our table, or the priority before it and our protocol (another
+    // program's rule at those priorities is left alone).
+    std::uint8_t protocol = 0;
+    const bool lookup =
+        rtnl_rule_get_prio(rule) == config_.priority && rtnl_rule_get_table(rule) == config_.table;
+    const bool bypass = rtnl_rule_get_prio(rule) == config_.priority - 1 &&
+                        rtnl_rule_get_protocol(rule, &protocol) == 0 && protocol == kRouteProtocol;
+    if (!lookup && !bypass) continue;
     if (int rc = rtnl_rule_delete(socket_, rule, 0); rc < 0 && rc != -NLE_OBJ_NOTFOUND)
       errors += std::string(errors.empty() ? "" : "; ") + nlError(rc);
   }

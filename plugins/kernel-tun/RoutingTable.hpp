@@ -14,9 +14,11 @@ struct nl_sock;
 namespace ikemesh::tun {
 
 /// The plugin's own routing table and the ip rules that lead to it, programmed through
-/// libnl-route-3 (DESIGN.md §7). One rule per address family at `priority`:
+/// libnl-route-3 (DESIGN.md §7). Per address family, at `priority`:
 /// `not fwmark <fwmark> lookup <table>`, so that every packet except those of our own marked
-/// sockets (IKE, ESP in UDP) consults the table first, as wg-quick does. The table holds one
+/// sockets (IKE, ESP in UDP) consults the table first, as wg-quick does; and at `priority - 1`
+/// `ipproto udp sport 500|4500 lookup main`, so that IKE from an unmarked socket and the
+/// strict reverse-path check of arriving ESP in UDP do not land in the TUN device either. The table holds one
 /// route per policy prefix: into the TUN device (traps, holds, SAs), `throw` (pass: the lookup
 /// goes on to the main table), `blackhole` (drop) or `prohibit` (reject, ICMP).
 ///
@@ -47,13 +49,15 @@ class RoutingTable {
   /// Adds or replaces the route of `prefix` in our table.
   Result<void> setRoute(const IpPrefix& prefix, RouteType type, int ifindex,
                         const std::optional<IpAddress>& preferredSource);
-  Result<void> removeRoute(const IpPrefix& prefix, RouteType type, int ifindex);
+  Result<void> removeRoute(const IpPrefix& prefix, RouteType type);
   /// Removes our rules and every route of our table (destruction; also what removeStale does).
   Result<void> removeAll();
 
  private:
   RoutingTable(nl_sock* socket, const Config& config) : socket_(socket), config_(config) {}
   Result<void> removeRules();
+  Result<void> addRule(int family, std::uint32_t priority, std::uint32_t table, bool invertedMark,
+                       std::uint16_t udpSourcePort);
   Result<void> flushTable();
 
   nl_sock* socket_;

@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "PacketHeaders.hpp"
 
@@ -159,12 +160,27 @@ TunDataplane::TunDataplane(Host& host, const TunOptions& options, TunDevice tun,
       rawV4_(std::move(rawV4)),
       rawV6_(std::move(rawV6)),
       relay_(std::make_shared<EventRelay>(EventRelay{this, nullptr})) {
+  warnAboutStrictReversePathFilter();
   lifetimeTimer_ = host_.startTimer(std::chrono::seconds(1), true, [this] { checkLifetimes(); });
   transmitter_ = std::thread([this] { transmitLoop(); });
   host_.log(LogLevel::Info, "TUN device " + tun_.name() + " (MTU " + std::to_string(tun_.mtu()) +
                                 "), table " + std::to_string(options_.routing.table) + ", rule priority " +
                                 std::to_string(options_.routing.priority) + ", fwmark " +
                                 std::to_string(options_.routing.fwmark));
+}
+
+void TunDataplane::warnAboutStrictReversePathFilter() {
+  // Opportunistic peers are routed into the TUN device, so the kernel's strict reverse-path
+  // check (RFC 3704 "strict" mode) finds the wrong interface for everything a peer sends
+  // outside ESP in UDP and IKE, ARP requests included. Loose mode (2) is Debian's default.
+  std::ifstream file("/proc/sys/net/ipv4/conf/all/rp_filter");
+  int mode = 0;
+  if (file >> mode && mode == 1)
+    host_.log(
+        LogLevel::Warning,
+        "kernel-tun: net.ipv4.conf.all.rp_filter is 1 (strict): ARP requests from peers whose addresses are "
+        "routed into " +
+            tun_.name() + " are dropped; set it to 2 (loose)");
 }
 
 TunDataplane::~TunDataplane() {
@@ -238,6 +254,7 @@ Result<PolicyId> TunDataplane::installPolicy(const PolicySpec& spec, RouteKind k
   }
   if (auto applied = applyPrefix(spec.remote); !applied) {
     removeOwner(spec.remote, id);
+    (void)applyPrefix(spec.remote);  // put back the route of the policy below, if any
     return Error{who + ": " + applied.error().message};
   }
   policies_[id] = Policy{spec, kind};
@@ -289,14 +306,14 @@ Result<void> TunDataplane::applyPrefix(const IpPrefix& prefix) {
   auto current = installed_.find(prefix);
   if (!wanted) {
     if (current == installed_.end()) return success();
-    auto removed = routing_->removeRoute(prefix, current->second.type, tun_.ifindex());
+    auto removed = routing_->removeRoute(prefix, current->second.type);
     installed_.erase(current);
     return removed;
   }
   if (current != installed_.end() && current->second == *wanted) return success();
   // A change of type is not a replacement for the kernel (it matches on type): remove first.
   if (current != installed_.end() && current->second.type != wanted->type)
-    (void)routing_->removeRoute(prefix, current->second.type, tun_.ifindex());
+    (void)routing_->removeRoute(prefix, current->second.type);
   if (auto set = routing_->setRoute(prefix, wanted->type, tun_.ifindex(), wanted->preferredSource); !set) {
     if (current != installed_.end()) installed_.erase(current);
     return set;
@@ -472,18 +489,13 @@ Result<SaCounters> TunDataplane::counters(const SaRef& ref) {
 void TunDataplane::reportCrossing(const EspSa& esp, LifetimeCrossing crossed) {
   if (crossed == LifetimeCrossing::None) return;
   const SaRef ref = esp.ref();
-  const SaDirection direction = esp.direction();
   const bool hard = crossed == LifetimeCrossing::Hard;
-  post([ref, direction, hard](TunDataplane& self, DataplaneEvents& events) {
-    if (hard) self.removeExpired(ref, direction);
+  post([ref, hard](TunDataplane& self, DataplaneEvents& events) {
+    // A hard-expired SA refuses packets already; removing it also removes its route, so the
+    // trap (if any) catches the next packet (RFC 4301 §4.4.2.1: the SA must be deleted).
+    if (hard) (void)self.deleteSa(ref);
     events.expired(ref, hard);
   });
-}
-
-void TunDataplane::removeExpired(const SaRef& ref, SaDirection direction) {
-  // The SA refuses packets already; removing it also removes its route.
-  (void)direction;
-  (void)deleteSa(ref);
 }
 
 void TunDataplane::checkLifetimes() {
@@ -668,20 +680,19 @@ void TunDataplane::transmitLoop() {
       released.swap(released_);
     }
     if (stop_.load(std::memory_order_relaxed)) break;
-    // Packets released from the hold queues first: they are the oldest.
-    while (!released.empty()) {
+    // Packets released from the hold queues first, in the order they came: they are the oldest.
+    for (std::size_t next = 0; next < released.size();) {
       std::shared_lock lock(stateMutex_);
-      while (!released.empty() && pending < kBatch) {
-        auto& packet = released.back();
-        if (packet.size() <= static_cast<std::size_t>(tun_.mtu())) {
-          std::memcpy(buffers.data() + pending * capacity + kTransmitHeadroom, packet.data(), packet.size());
-          handle(pending, packet.size());
-        }
-        released.pop_back();
+      for (; next < released.size() && pending < kBatch; ++next) {
+        const auto& packet = released[next];
+        if (packet.size() > static_cast<std::size_t>(tun_.mtu())) continue;
+        std::memcpy(buffers.data() + pending * capacity + kTransmitHeadroom, packet.data(), packet.size());
+        handle(pending, packet.size());
       }
       lock.unlock();
       flush();
     }
+    released.clear();
     for (;;) {
       std::shared_lock lock(stateMutex_);
       std::size_t read = 0;

@@ -29,8 +29,9 @@ namespace ikemesh::tun {
 /// The plugin's options (descriptor plugin.json, `config setup` keys).
 struct TunOptions {
   std::string device = "ikemesh0";
-  /// Leaves room on a 1500-octet link for IPv6 + UDP + ESP + IV + padding + ICV (at most 100
-  /// octets with AES-CBC/HMAC-SHA2-512; 73 with AES-GCM).
+  /// Leaves room on a 1500-octet link for the ESP-in-UDP overhead of AES-GCM over IPv6 (40 IP
+  /// + 8 UDP + 8 SPI/sequence + 8 IV + 3 padding + 2 trailer + 16 ICV = 85 octets). AES-CBC
+  /// with HMAC-SHA2-512 adds up to 121; those few larger packets the kernel fragments.
   int mtu = 1400;
   RoutingTable::Config routing;
   /// Packets kept per destination while its SA is negotiated (DESIGN.md §2 step 2).
@@ -149,9 +150,9 @@ class TunDataplane final : public Dataplane {
   void reconsiderHeld();
   void wakeTransmitter();
   void reportWorkerFailure(const char* what, int error);
+  void warnAboutStrictReversePathFilter();
   void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
-  void removeExpired(const SaRef& ref, SaDirection direction);
   void checkLifetimes();
 
   // Lookups for the workers; callers hold stateMutex_ (shared is enough).

@@ -15,6 +15,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -82,6 +83,15 @@ std::string run(const std::string& command, int* status = nullptr) {
   const int rc = ::pclose(pipe);
   if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   return output;
+}
+
+std::string describe(const TunDataplane::Statistics& s) {
+  std::ostringstream out;
+  out << "tun read " << s.tunPacketsRead << ", ESP sent " << s.espSent << ", ESP received " << s.espReceived
+      << ", IKE received " << s.ikeReceived << ", held " << s.held << " (dropped " << s.heldDropped
+      << "), passed " << s.passed << ", dropped " << s.dropped << ", ESP rejected " << s.espRejected
+      << ", send errors " << s.sendErrors;
+  return out.str();
 }
 
 /// Lines of `tcpdump -r` output that are packets (they start with the time of day).
@@ -214,6 +224,19 @@ class Background {
     if (::posix_spawnp(&pid_, args[0], nullptr, nullptr, args.data(), environ) != 0) pid_ = -1;
   }
   ~Background() { stop(); }
+  /// Waits for the process to exit by itself; its exit status, or -1 on timeout.
+  int wait(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
   void stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGINT);
@@ -266,7 +289,9 @@ class KernelTunE2e : public ::testing::Test {
       auto rules = run(std::string("ip ") + family + " -n " + ns + " rule show");
       std::istringstream lines(rules);
       for (std::string line; std::getline(lines, line);)
-        if (line.find("4500") != std::string::npos) found += "rule: " + line + "\n";
+        if (line.rfind("4499:", 0) == 0 || line.rfind("4500:", 0) == 0 ||
+            line.find("4500") != std::string::npos)
+          found += "rule: " + line + "\n";
       auto routes = run(std::string("ip ") + family + " -n " + ns + " route show table all");
       std::istringstream routeLines(routes);
       for (std::string line; std::getline(routeLines, line);)
@@ -310,7 +335,9 @@ class KernelTunE2e : public ::testing::Test {
     EXPECT_EQ(a->dataplane->statistics().held, 1u);
 
     addSaPair(*a, *b, mode);
-    EXPECT_EQ(ping.get(), 0) << "the held echo request was not answered";
+    EXPECT_EQ(ping.get(), 0) << "the held echo request was not answered; A: "
+                             << describe(a->dataplane->statistics())
+                             << "; B: " << describe(b->dataplane->statistics());
     EXPECT_EQ(a->events.acquires.size(), 1u);
 
     int status = -1;
@@ -347,6 +374,74 @@ TEST_F(KernelTunE2e, PingFlowsThroughATransportModeSa) {
   pingThroughTheTunnel(IpsecMode::Transport);
 }
 
+TEST_F(KernelTunE2e, BulkTcpTransferArrivesIntact) {
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+  addSaPair(*a, *b, IpsecMode::Tunnel);
+  const std::string sent = workDir + "/bulk-sent.bin";
+  const std::string received = workDir + "/bulk-received.bin";
+  // 64 MiB are not worth keeping as artifacts of a failed run.
+  struct RemoveFiles {
+    std::vector<std::string> paths;
+    ~RemoveFiles() {
+      for (const auto& path : paths) std::remove(path.c_str());
+    }
+  } removeFiles{{sent, received}};
+  int status = -1;
+  run("head -c 33554432 /dev/urandom > " + sent, &status);
+  ASSERT_EQ(status, 0);
+  Background listener({"ip", "netns", "exec", nsB, "socat", "-u", "TCP-LISTEN:5001,reuseaddr",
+                       "OPEN:" + received + ",creat,trunc"});
+  ASSERT_TRUE(waitFor([&] {
+    return run("ip netns exec " + nsB + " ss -ltnH sport = :5001").find("5001") != std::string::npos;
+  }));
+  const auto start = std::chrono::steady_clock::now();
+  auto output = inA("socat -u OPEN:" + sent + " TCP:192.0.2.2:5001", &status);
+  ASSERT_EQ(status, 0) << output;
+  ASSERT_EQ(listener.wait(10s), 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto digest = [](const std::string& file) { return run("sha256sum < " + file); };
+  EXPECT_EQ(digest(sent), digest(received));
+  std::printf("32 MiB over TCP through the tunnel in %.2f s: %.0f Mbit/s\n", seconds,
+              32 * 8 * 1.048576 / seconds);
+  auto inbound = b->dataplane->counters(SaRef{0x1000, kAddressB});
+  ASSERT_TRUE(inbound.ok());
+  EXPECT_EQ(inbound->integrityErrors, 0u);
+  EXPECT_GT(inbound->bytes, 33554432u);
+}
+
+TEST_F(KernelTunE2e, RekeyedSasTakeOverAndTheOldOnesGoWithoutAGap) {
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+  addSaPair(*a, *b, IpsecMode::Tunnel);
+  int status = -1;
+  inA("ping -n -c 1 -W 2 192.0.2.2", &status);
+  ASSERT_EQ(status, 0);
+  // CREATE_CHILD_SA: the new pair is installed next to the old one, then the old one deleted.
+  auto check = [](Result<void> r) { ASSERT_TRUE(r.ok()) << r.error().message; };
+  const auto mode = IpsecMode::Tunnel;
+  check(a->dataplane->addSa(saParams(0x4000, SaDirection::Inbound, kAddressB, kAddressA, mode, 0x44)));
+  check(b->dataplane->addSa(saParams(0x3000, SaDirection::Inbound, kAddressA, kAddressB, mode, 0x33)));
+  check(b->dataplane->addSa(saParams(0x4000, SaDirection::Outbound, kAddressB, kAddressA, mode, 0x44)));
+  check(a->dataplane->addSa(saParams(0x3000, SaDirection::Outbound, kAddressA, kAddressB, mode, 0x33)));
+  check(a->dataplane->deleteSa(SaRef{0x1000, kAddressB}));
+  check(b->dataplane->deleteSa(SaRef{0x2000, kAddressA}));
+  check(a->dataplane->deleteSa(SaRef{0x2000, kAddressA}));
+  check(b->dataplane->deleteSa(SaRef{0x1000, kAddressB}));
+  auto output = inA("ping -n -c 2 -i 0.2 -W 2 192.0.2.2", &status);
+  EXPECT_EQ(status, 0) << output;
+  auto sent = a->dataplane->counters(SaRef{0x3000, kAddressB});
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent->packets, 2u);
+  EXPECT_FALSE(a->dataplane->counters(SaRef{0x1000, kAddressB}).ok());
+  EXPECT_TRUE(a->events.acquires.empty());
+  EXPECT_NE(inA("ip route show table 4500").find("192.0.2.2 dev ikemesh0"), std::string::npos);
+}
+
 TEST_F(KernelTunE2e, DestructionRemovesRulesRoutesAndDevice) {
   ASSERT_TRUE(a->start());
   ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
@@ -361,7 +456,8 @@ TEST_F(KernelTunE2e, DestructionRemovesRulesRoutesAndDevice) {
   ASSERT_TRUE(b->start());
   addSaPair(*a, *b, IpsecMode::Tunnel);
   const auto before = leftovers(nsA);
-  EXPECT_NE(before.find("rule:"), std::string::npos) << before;
+  EXPECT_NE(before.find("not from all fwmark 0x4500 lookup 4500"), std::string::npos) << before;
+  EXPECT_NE(before.find("ipproto udp sport 500 lookup main"), std::string::npos) << before;
   EXPECT_NE(before.find("blackhole 203.0.113.0/24"), std::string::npos) << before;
   EXPECT_NE(before.find("throw 198.51.100.0/24"), std::string::npos) << before;
   EXPECT_NE(before.find("192.0.2.2 dev ikemesh0"), std::string::npos) << before;
@@ -374,6 +470,7 @@ TEST_F(KernelTunE2e, LeftoversOfACrashedInstanceAreRemovedAtStart) {
   for (const char* command :
        {"ip tuntap add dev ikemesh0 mode tun", "ip rule add pref 4500 not fwmark 0x4500 table 4500",
         "ip -6 rule add pref 4500 not fwmark 0x4500 table 4500",
+        "ip rule add pref 4499 ipproto udp sport 4500 table main protocol 69",
         "ip route add blackhole 203.0.113.0/24 table 4500", "ip route add throw 198.51.100.7 table 4500"}) {
     int status = -1;
     auto output = inA(command, &status);
@@ -386,7 +483,8 @@ TEST_F(KernelTunE2e, LeftoversOfACrashedInstanceAreRemovedAtStart) {
   EXPECT_EQ(now.find("203.0.113.0"), std::string::npos) << now;
   EXPECT_EQ(now.find("198.51.100.7"), std::string::npos) << now;
   auto rules = run("ip -4 -n " + nsA + " rule show");
-  EXPECT_EQ(std::count(rules.begin(), rules.end(), '\n') - 3, 1) << rules;  // local, main, default + ours
+  // local, main, default, and ours: the lookup of our table and the IKE/ESP-in-UDP bypasses
+  EXPECT_EQ(std::count(rules.begin(), rules.end(), '\n'), 3 + 3) << rules;
   EXPECT_NE(inA("cat /sys/class/net/ikemesh0/ifindex"), staleIndex) << "the stale device was not replaced";
   a->stop();
   EXPECT_EQ(leftovers(nsA), "");
@@ -498,6 +596,19 @@ TEST_F(KernelTunE2e, IkeFromAnUnmarkedSocketLeavesInTheClearWithoutAcquire) {
   })) << "the IKE packet did not arrive";
   EXPECT_TRUE(a->events.acquires.empty());
   EXPECT_EQ(a->dataplane->statistics().passed, 1u);
+}
+
+TEST_F(KernelTunE2e, StrictReversePathFilterIsWarnedAbout) {
+  int status = -1;
+  inA("sysctl -qw net.ipv4.conf.all.rp_filter=1", &status);
+  ASSERT_EQ(status, 0);
+  const bool started = a->start();
+  inA("sysctl -qw net.ipv4.conf.all.rp_filter=0");
+  ASSERT_TRUE(started);
+  const auto lines = a->host.lines();
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("rp_filter is 1") != std::string::npos;
+  }));
 }
 
 TEST_F(KernelTunE2e, IkeMessagesOnPort4500GoToTheIkeReceiver) {
