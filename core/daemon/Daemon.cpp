@@ -41,11 +41,13 @@ Daemon::Daemon(DaemonOptions options, Logger& logger) : options_(std::move(optio
 Daemon::~Daemon() {
   if (controlSink_) logger_.removeSink(controlSink_);
   control_.reset();
-  ike_.reset();
-  // Plugins go before the worker pool so that no work of theirs is left running.
+  if (ike_) ike_->shutdown();
+  // Plugins go before the worker pool so that no work of theirs is left running, and before
+  // the IKE sockets, which an ESP-in-UDP dataplane reads until it is destroyed.
   workers_.waitForDone();
   plugins_.reset();
   workers_.waitForDone();
+  ike_.reset();
 }
 
 Result<void> Daemon::start() {

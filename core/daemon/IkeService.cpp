@@ -85,7 +85,12 @@ IkeService::IkeService(Options options, Logger& logger, QThreadPool& workers, co
 }
 
 IkeService::~IkeService() {
-  // Dataplanes outlive us (the plugins are unloaded after the daemon's parts): leave them clean.
+  shutdown();
+}
+
+void IkeService::shutdown() {
+  if (shutDown_) return;
+  shutDown_ = true;
   for (auto* dataplane : eventSources_) dataplane->setEvents(nullptr);
   engine_->clear();
   for (auto& [key, shunt] : bareShunts_) {
@@ -94,6 +99,7 @@ IkeService::~IkeService() {
   }
   bareShunts_.clear();
   removeInstalled();
+  policy_ = nullptr;
 }
 
 static std::optional<ShuntAction> shuntActionOf(policy::Shunt shunt) {

@@ -41,6 +41,10 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   /// Opens the sockets and installs `policy`'s groups. `policy` must outlive the service or
   /// be replaced through applyPolicy().
   Result<void> start(const policy::MeshPolicy& policy);
+  /// Removes every SA, trap and shunt from the dataplanes and stops answering; the sockets
+  /// stay open, since a dataplane that adopted one may read it until it is destroyed.
+  /// The daemon calls it before unloading the plugins, and destroys the service after.
+  void shutdown();
   /// After a reload: installs the new policy's groups and removes the old ones'. SAs stay.
   void applyPolicy(const policy::MeshPolicy& policy);
   /// After a reload that changed nothing: the same groups, held in a new object.
@@ -118,6 +122,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<Receiver> receiver_;
   bool natSocketAdopted_ = false;
+  bool shutDown_ = false;
   std::unique_ptr<IkeSocket> socket_;
   std::unique_ptr<ike::IkeEngine> engine_;
   std::vector<Installed> installed_;

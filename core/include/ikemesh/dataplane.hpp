@@ -85,6 +85,8 @@ struct SaParams {
   bool extendedSequenceNumbers = false;
   std::uint32_t replayWindow = 1024;  ///< in packets; 0 disables anti-replay
   std::optional<UdpEncapsulation> encapsulation;
+  /// Our side's and the peer's traffic, in both directions: for an inbound SA too,
+  /// `localSelectors` is the traffic on our side (the inner destination).
   std::vector<TrafficSelector> localSelectors;
   std::vector<TrafficSelector> remoteSelectors;
   SaLifetime soft;
@@ -164,7 +166,8 @@ class Dataplane {
   /// Offers the UDP encapsulation socket (port 4500) the core opened. A dataplane that does
   /// ESP-in-UDP in userspace adopts it: from then on it reads the socket on its own threads
   /// and passes every IKE message (non-ESP marker, RFC 3948 §2.2) to `ike`; the core keeps
-  /// sending IKE on it. Return false to leave the socket to the core.
+  /// sending IKE on it. Return false to leave the socket to the core. The core keeps the
+  /// socket open until after the dataplane is destroyed.
   virtual bool adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
     (void)fd;
     (void)ike;
