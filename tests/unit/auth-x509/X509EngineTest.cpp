@@ -139,6 +139,24 @@ TEST_F(X509EngineTest, CertificateRequestNamesTheTrustedCaByItsKeyHash) {
   EXPECT_EQ(a.established.size(), 1u);
 }
 
+TEST_F(X509EngineTest, SignatureHashAlgorithmsAreAnnouncedInBothIkeSaInitMessages) {
+  std::vector<std::vector<std::uint8_t>> announced;  // request, then response
+  network.filter = [&](const Datagram& d) {
+    if (d.is(ike::ExchangeType::IkeSaInit, false) || d.is(ike::ExchangeType::IkeSaInit, true))
+      if (auto message = ike::decode(d.bytes))
+        if (const auto* n = message->findNotify(ike::NotifyType::SignatureHashAlgorithms))
+          announced.push_back(n->data);
+    return Fate::Deliver;
+  };
+  connect();
+  // RFC 7427 §4: SHA2-256, SHA2-384, SHA2-512 as 16-bit numbers.
+  const std::vector<std::uint8_t> sha2 = {0, 2, 0, 3, 0, 4};
+  ASSERT_EQ(announced.size(), 2u);
+  EXPECT_EQ(announced[0], sha2);
+  EXPECT_EQ(announced[1], sha2);
+  EXPECT_EQ(a.established.size(), 1u);
+}
+
 TEST_F(X509EngineTest, CertificateOfAnUnknownCaIsRejected) {
   use(a, pluginA, "mallory");
   connect();
