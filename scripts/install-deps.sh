@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev googletest
   # tests: namespaces, captures, users
   iproute2 iputils-ping tcpdump util-linux procps jq socat
+  # tests: `script` gives `ikemesh import` a terminal to ask the password on (e2e.nss_cli)
+  bsdutils
 )
 
 missing=()
