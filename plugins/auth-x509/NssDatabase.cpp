@@ -63,9 +63,20 @@ NssDatabase::~NssDatabase() {
 
 Result<UniqueCertificate> NssDatabase::certificate(const std::string& nickname) const {
   const std::string qualified = token_ + ":" + nickname;
-  UniqueCertificate cert(PK11_FindCertFromNickname(qualified.c_str(), nullptr));
-  if (!cert) return fail("no certificate for nickname '" + nickname + "' in " + directory_);
-  return cert;
+  if (UniqueCertificate cert(PK11_FindCertFromNickname(qualified.c_str(), nullptr)); cert) return cert;
+  // When the same database is open elsewhere in the process too (the daemon's own context),
+  // NSS keeps one certificate object under the other token's name: find it among ours.
+  UniqueCertificateList certs(PK11_ListCertsInSlot(slot_.get()));
+  if (certs)
+    for (CERTCertListNode* node = CERT_LIST_HEAD(certs.get()); !CERT_LIST_END(node, certs.get());
+         node = CERT_LIST_NEXT(node)) {
+      if (!node->cert->nickname) continue;
+      const std::string name = node->cert->nickname;
+      const auto colon = name.find(':');
+      if (name == nickname || (colon != std::string::npos && name.substr(colon + 1) == nickname))
+        return UniqueCertificate(CERT_DupCertificate(node->cert));
+    }
+  return fail("no certificate for nickname '" + nickname + "' in " + directory_);
 }
 
 Result<UniquePrivateKey> NssDatabase::privateKey(CERTCertificate* certificate) const {
