@@ -179,6 +179,13 @@ TEST_F(X509EngineTest, RevokedCertificateIsRejectedFromTheDatabaseCrl) {
   EXPECT_EQ(linesWith(b, "rejected: AUTH: revoked"), 1u);
 }
 
+TEST_F(X509EngineTest, CertificateWithoutSigningKeyUsageIsRejected) {
+  use(a, pluginA, "nosign");
+  connect();
+  expectNoSa();
+  EXPECT_EQ(linesWith(b, "rejected: AUTH: key usage"), 1u);
+}
+
 TEST_F(X509EngineTest, RightIdOtherThanTheCertificateIsAnIdMismatch) {
   b.host.setConfig("private", "rightid", kWest);
   connect();
@@ -214,6 +221,25 @@ TEST_F(X509EngineTest, MissingNicknameOnTheResponderFailsAuthentication) {
   connect();
   expectNoSa();
   EXPECT_TRUE(b.host.logged("rejected: AUTH: local credential: no certificate for nickname 'nobody'"));
+}
+
+TEST_F(X509EngineTest, CredentialCarriesTheIntermediatesOfTheDatabaseButNotTheRoot) {
+  use(a, pluginA, "far");
+  auto credential = a.authOverride->localCredential("private");
+  ASSERT_TRUE(credential) << credential.error().message;
+  auto far = authx509::testing::certificate("far");
+  auto intermediate = authx509::testing::certificate("intermediate");
+  ASSERT_EQ(credential->certificates.size(), 2u);
+  EXPECT_EQ(credential->certificates[0].encoding, 4);  // X.509 Certificate - Signature
+  EXPECT_EQ(credential->certificates[0].data,
+            std::vector<std::uint8_t>(far->derCert.data, far->derCert.data + far->derCert.len));
+  EXPECT_EQ(credential->certificates[1].data,
+            std::vector<std::uint8_t>(intermediate->derCert.data,
+                                      intermediate->derCert.data + intermediate->derCert.len));
+  use(a, pluginA, "east");
+  auto east = a.authOverride->localCredential("private");
+  ASSERT_TRUE(east);
+  EXPECT_EQ(east->certificates.size(), 1u) << "the self-signed CA is not sent";
 }
 
 TEST_F(X509EngineTest, LargeChainIsFragmentedBelow1280OctetsAndEstablishes) {

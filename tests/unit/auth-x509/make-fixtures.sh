@@ -11,6 +11,7 @@
 #   south       "C=US, ST=NC, O=Example Organization, CN=south"  ECDSA P-384 with key
 #   expired     CN=expired, valid from 24 to 12 months ago                        with key
 #   revoked     CN=revoked, serial 1007, listed in the CA's CRL (imported)          with key
+#   nosign      CN=nosign, key usage keyEncipherment and extended key usage emailProtection only
 #   intermediate  "CN=Example Intermediate CA", RSA-4096, signed by ca
 #   far         CN=far, RSA-4096 signed by intermediate (CERT + intermediate > 1280 octets)
 #   mallory     CN=mallory, signed by "Rogue CA" whose certificate is not in the database
@@ -66,6 +67,8 @@ issue "$db" ca expired "$(node_subject expired)" 1006 -k rsa -g 2048 -w -24 -v 1
   <<<"$leaf_answers"
 issue "$db" ca revoked "$(node_subject revoked)" 1007 -k rsa -g 2048 -v 60 "${node_usage[@]}" \
   <<<"$leaf_answers"
+issue "$db" ca nosign "$(node_subject nosign)" 1010 -k rsa -g 2048 -v 60 --keyUsage keyEncipherment \
+  --extKeyUsage emailProtection <<<"$leaf_answers"
 certutil -S -d "$db" -f "$empty" -z "$out/noise" -c ca -n intermediate \
   -s "CN=Example Intermediate CA,O=Example Organization,C=US" -t ",," -k rsa -g 4096 -Z SHA256 \
   -m 1008 -v 100 -2 "${ca_usage[@]}" <<<"$ca_answers" >/dev/null
