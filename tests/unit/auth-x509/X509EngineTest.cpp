@@ -207,6 +207,12 @@ TEST_F(X509EngineTest, ResponderWithAnExpiredCertificateIsRejectedByTheInitiator
   EXPECT_TRUE(a.established.empty());
   EXPECT_TRUE(a.recorder.installed.empty());
   EXPECT_EQ(linesWith(a, "rejected: AUTH: expired"), 1u);
+  // RFC 7296 §2.21.2: the responder, which had established, hears of it and removes its SAs.
+  EXPECT_EQ(b.establishedIkeSas(), 0u);
+  EXPECT_TRUE(b.recorder.installed.empty());
+  EXPECT_EQ(linesWith(b, "rejected: AUTH: the peer refused our authentication (AUTHENTICATION_FAILED)"), 1u);
+  ASSERT_EQ(b.deleted.size(), 1u);
+  EXPECT_EQ(b.deleted[0].second, "the peer refused our authentication");
 }
 
 TEST_F(X509EngineTest, MissingNicknameStopsTheInitiatorWithItsName) {
