@@ -18,6 +18,8 @@ packages=(
   iproute2 iputils-ping tcpdump util-linux procps jq socat
   # tests: `script` gives `ikemesh import` a terminal to ask the password on (e2e.nss_cli)
   bsdutils
+  # tests: an independent implementation checks our RFC 7427 signatures (auth-x509)
+  openssl
 )
 
 missing=()
