@@ -55,10 +55,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<std::uint8_t> octets = {'s', 'i', 'g', 'n', 'e', 'd'};
   switch (data[0] % 4) {
     case 0:
-      (void)authx509::verifyAuthOctets(k.rsa.get(), AuthPayload{static_cast<AuthMethodId>(data[1]), payload}, octets);
+      (void)authx509::verifyAuthOctets(k.rsa.get(), AuthPayload{static_cast<AuthMethodId>(data[1]), payload},
+                                       octets);
       break;
     case 1:
-      (void)authx509::verifyAuthOctets(k.ec.get(), AuthPayload{static_cast<AuthMethodId>(data[1]), payload}, octets);
+      (void)authx509::verifyAuthOctets(k.ec.get(), AuthPayload{static_cast<AuthMethodId>(data[1]), payload},
+                                       octets);
       break;
     case 2: (void)authx509::displayIdentity(Identity{static_cast<IdType>(data[1]), payload}); break;
     case 3: {
