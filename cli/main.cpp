@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "ControlClient.hpp"
+#include "NssCommands.hpp"
 
 using namespace ikemesh;
 
@@ -150,6 +151,7 @@ std::string usage() {
     out += line;
   }
   out += "  watch      print the daemon's log as it happens (Ctrl-C to end)\n";
+  out += "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage();
   return out;
 }
 
@@ -179,6 +181,8 @@ int watch(ControlClient& client, bool json) {
 
 int main(int argc, char** argv) {
   QCoreApplication app(argc, argv);
+  // The NSS database verbs have options of their own and need no daemon.
+  if (auto status = cli::runNssCommand(std::vector<std::string>(argv + 1, argv + argc))) return *status;
   QCommandLineParser parser;
   QCommandLineOption help({"h", "help"}, "help");
   QCommandLineOption ctl("ctl", "control socket", "path", kDefaultControlSocket);

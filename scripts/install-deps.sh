@@ -18,6 +18,10 @@ packages=(
   iproute2 iputils-ping tcpdump util-linux procps jq socat
   # regenerating known-answer vectors computed outside NSS (tests/unit/*/vectors)
   python3 python3-cryptography
+  # tests: `script` gives `ikemesh import` a terminal to ask the password on (e2e.nss_cli)
+  bsdutils
+  # tests: an independent implementation checks our RFC 7427 signatures (auth-x509)
+  openssl
 )
 
 missing=()

@@ -118,8 +118,14 @@ class VirtualTimeHost final : public Host {
     lines_.push_back(std::move(line));
   }
   bool logEnabled(LogLevel) const override { return true; }
-  std::optional<std::string> configValue(std::string_view, std::string_view) const override {
-    return std::nullopt;
+  std::optional<std::string> configValue(std::string_view conn, std::string_view key) const override {
+    auto it = config_.find(std::string(conn) + "/" + std::string(key));
+    if (it == config_.end()) return std::nullopt;
+    return it->second;
+  }
+  /// Sets what configValue(conn, key) answers; `conn` empty means config setup.
+  void setConfig(const std::string& conn, const std::string& key, const std::string& value) {
+    config_[conn + "/" + key] = value;
   }
 
   std::vector<std::string> lines() const {
@@ -140,6 +146,7 @@ class VirtualTimeHost final : public Host {
   bool verbose_ = false;
   mutable std::mutex mutex_;
   std::vector<std::string> lines_;
+  std::map<std::string, std::string> config_;
 };
 
 }  // namespace ikemesh::testkit

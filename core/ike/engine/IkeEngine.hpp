@@ -140,6 +140,7 @@ class IkeEngine {
                                const Bytes& nonceR, std::span<const std::uint8_t> sharedSecret,
                                const NegotiatedAlgorithms* preselected);
   void failAuthentication(IkeSaSerial serial, std::uint32_t messageId, const std::string& reason);
+  void notifyAuthenticationFailed(IkeSa& sa);
 
   // IkeEngineInformational.cpp: DELETE and liveness
   void onInformationalRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner);

@@ -7,6 +7,7 @@
 #include "ike/engine/RekeyTiming.hpp"
 #include "ike/engine/AuthOctets.hpp"
 #include "ike/engine/IkeEngine.hpp"
+#include "ike/engine/MessageProtection.hpp"
 #include "ike/engine/TrafficSelectorNarrowing.hpp"
 
 namespace ikemesh::ike {
@@ -162,6 +163,26 @@ void IkeEngine::failAuthentication(IkeSaSerial serial, std::uint32_t messageId, 
   // RFC 7296 §2.21.2: the responder answers with AUTHENTICATION_FAILED and forgets the SA.
   sendProtectedResponse(*sa, ExchangeType::IkeAuth, messageId, {notify(NotifyType::AuthenticationFailed)});
   removeSa(serial, "authentication failed: " + reason);
+}
+
+void IkeEngine::notifyAuthenticationFailed(IkeSa& sa) {
+  // RFC 7296 §2.21.2: the responder has established the IKE SA and installed the CHILD SA when
+  // the initiator refuses its AUTH; the initiator MAY say so in an INFORMATIONAL. We send it
+  // once, with a DELETE of the IKE SA (§1.4.1) so that any peer removes its state, and forget
+  // the SA without waiting for the answer: there is nothing left to retransmit for.
+  IkeHeader header{sa.initiatorSpi, sa.responderSpi, ExchangeType::Informational, sa.initiator, false,
+                   false,           sa.nextRequestId};
+  const std::vector<Payload> inner = {notify(NotifyType::AuthenticationFailed),
+                                      {PayloadType::Delete, DeletePayload{ProtocolId::Ike, {}}}};
+  auto datagrams =
+      protectMessage(*sa.outboundCipher, header, inner, sa.peerFragmentation && sa.connection.fragmentation,
+                     settings_.maxMessageLength);
+  if (!datagrams) {
+    host_.log(LogLevel::Error, "IKE SA #" + std::to_string(sa.serial) +
+                                   ": cannot protect AUTHENTICATION_FAILED: " + datagrams.error().message);
+    return;
+  }
+  sendDatagrams(sa, *datagrams);
 }
 
 void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner) {
@@ -398,6 +419,7 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     if (!s) return;
     if (!verified) {
       reject("AUTH", verified.error().message, s->remote);
+      notifyAuthenticationFailed(*s);
       removeSa(serial, "the responder's AUTH: " + verified.error().message);
       return;
     }

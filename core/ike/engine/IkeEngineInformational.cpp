@@ -27,10 +27,16 @@ void IkeEngine::onInformationalRequest(IkeSa& sa, std::uint32_t messageId,
       ourSpis.push_back(child->inboundSpi);
     }
   }
-  if (deleteIke) {
+  // RFC 7296 §2.21.2: the initiator refused our AUTH after we had established the IKE SA.
+  const bool refused = std::any_of(inner.begin(), inner.end(), [](const Payload& p) {
+    const auto* n = p.as<NotifyPayload>();
+    return n && n->type == NotifyType::AuthenticationFailed;
+  });
+  if (refused) reject("AUTH", "the peer refused our authentication (AUTHENTICATION_FAILED)", sa.remote);
+  if (deleteIke || refused) {
     // RFC 7296 §1.4.1: the answer to an IKE SA DELETE is empty; then the SA is gone.
     sendProtectedResponse(sa, ExchangeType::Informational, messageId, {});
-    removeSa(serial, "deleted by the peer");
+    removeSa(serial, refused ? "the peer refused our authentication" : "deleted by the peer");
     return;
   }
   std::vector<Payload> answer;

@@ -61,6 +61,19 @@ Payload notify(NotifyType type, Bytes data = {}) {
   return Payload{PayloadType::Notify, NotifyPayload{ProtocolId::None, {}, type, std::move(data)}};
 }
 
+/// RFC 7427 §4: a node that can authenticate with Digital Signature (AUTH method 14) says so
+/// in IKE_SA_INIT, listing the hashes it verifies; without it peers such as strongSwan and
+/// Libreswan fall back to PKCS#1 v1.5 with SHA-1. NULL authentication signs nothing.
+bool usesSignatures(const ConnectionView& connection) {
+  return connection.localAuth != "auth.null" || connection.remoteAuth != "auth.null";
+}
+
+/// SIGNATURE_HASH_ALGORITHMS: SHA2-256 (2), SHA2-384 (3), SHA2-512 (4), two octets each
+/// (RFC 7427 §4, IANA "IKEv2 Hash Algorithms"); SHA-1 is not offered (RFC 8247 §3.2).
+Payload signatureHashAlgorithms() {
+  return notify(NotifyType::SignatureHashAlgorithms, {0, 2, 0, 3, 0, 4});
+}
+
 Bytes groupBytes(DhGroup group) {
   const auto value = static_cast<std::uint16_t>(group);
   return {static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value & 0xff)};
@@ -126,6 +139,7 @@ void IkeEngine::sendIkeSaInit(IkeSa& sa) {
       notify(NotifyType::NatDetectionDestinationIp, natDetectionHash(sa.initiatorSpi, 0, sa.remote)));
   if (sa.connection.fragmentation)
     message.payloads.push_back(notify(NotifyType::Ikev2FragmentationSupported));
+  if (usesSignatures(sa.connection)) message.payloads.push_back(signatureHashAlgorithms());
   auto bytes = encode(message);
   sa.initiatorFirstMessage = bytes;  // RFC 7296 §2.15: the request the responder answered
   requestDone(sa);
@@ -372,13 +386,16 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
   sa.halfOpen = true;
   ++halfOpen_;
   sa.state = IkeSaState::ResponderComputing;
+  // RFC 7427 §4: answered only to an initiator that announced its own hashes.
+  const bool answerSignatureHashes =
+      usesSignatures(*connection) && message.findNotify(NotifyType::SignatureHashAlgorithms) != nullptr;
   host_.log(LogLevel::Info, "IKE SA #" + std::to_string(serial) + ": IKE_SA_INIT from " + from.toString() +
                                 " for " + connection->name + " (" + sa.ike.describe(true) + ")");
   offload([this, serial, group = *sa.ike.group, ike = sa.ike, peer = ke.keyData, ni = sa.nonceInitiator,
-           nr = sa.nonceResponder, spiI = sa.initiatorSpi,
-           spiR = sa.responderSpi]() -> std::function<void()> {
+           nr = sa.nonceResponder, spiI = sa.initiatorSpi, spiR = sa.responderSpi,
+           answerSignatureHashes]() -> std::function<void()> {
     auto result = computeIkeKeys(nullptr, group, ike, peer, ni, nr, spiI, spiR);
-    return [this, serial, result] {
+    return [this, serial, result, answerSignatureHashes] {
       IkeSa* s = find(serial);
       if (!s) return;
       if (!result->keys) {
@@ -405,6 +422,7 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
       answer.payloads.push_back(notify(NotifyType::NatDetectionDestinationIp,
                                        natDetectionHash(s->initiatorSpi, s->responderSpi, s->remote)));
       if (s->peerFragmentation) answer.payloads.push_back(notify(NotifyType::Ikev2FragmentationSupported));
+      if (answerSignatureHashes) answer.payloads.push_back(signatureHashAlgorithms());
       // RFC 7296 §1.2: the responder may ask for certificates in IKE_SA_INIT already.
       if (auto* verifier = delegate_.authMethod(s->connection, s->connection.remoteAuth))
         for (const auto& request : verifier->certificateRequests(s->connection.name))

@@ -197,5 +197,17 @@ TEST_F(EngineTest, CertificateRequestsOfTheAuthMethodAreSentInIkeSaInitResponse)
   EXPECT_EQ(a.established.size(), 1u);
 }
 
+TEST_F(EngineTest, NullAuthenticationAnnouncesNoSignatureHashAlgorithms) {
+  bool announced = false;
+  network.filter = [&](const Datagram& d) {
+    if (auto message = ike::decode(d.bytes); message && d.is(ike::ExchangeType::IkeSaInit, false))
+      announced = announced || message->findNotify(ike::NotifyType::SignatureHashAlgorithms) != nullptr;
+    return Fate::Deliver;
+  };
+  connect();
+  EXPECT_FALSE(announced) << "RFC 7427 §4 is for Digital Signature authentication only";
+  EXPECT_EQ(a.established.size(), 1u);
+}
+
 }  // namespace
 }  // namespace ikemesh::testkit
