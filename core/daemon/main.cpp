@@ -74,7 +74,11 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
   }
   auto& o = out.options;
   if (parser.isSet(config)) o.configFile = parser.value(config).toStdString();
-  if (parser.isSet(nssdir)) o.nssDir = parser.value(nssdir).toStdString();
+  if (parser.isSet(nssdir)) {
+    o.nssDir = parser.value(nssdir).toStdString();
+    // Plugins that read the database (auth-x509) take it from here before `nssdir=`.
+    ::setenv("IKEMESH_NSSDIR", o.nssDir.c_str(), 1);
+  }
   if (parser.isSet(policies)) o.policiesDir = parser.value(policies).toStdString();
   auto number = [&](const QCommandLineOption& option, unsigned max, auto& out) {
     if (!parser.isSet(option)) return true;
