@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: a mesh of ikemesh nodes in network namespaces with the Libreswan mesh guide's
-# conns (clear, private, private-or-clear) and policy files (examples/mesh-demo/), where the
-# first ping to a peer opens a tunnel and `ikemesh trafficstatus` shows it. As root, on
-# Debian 12; installs and builds what it needs. Everything it creates is removed at the end.
+# The main job: the Libreswan mesh guide's procedure on a mesh of ikemesh nodes in network
+# namespaces. Each node: an NSS database (`ikemesh initnss`), its certificate imported
+# (`ikemesh import NODE.p12`), the guide's mesh.conf and policy files (examples/mesh-demo/),
+# the daemon; then the first ping to a peer opens a tunnel and `ikemesh trafficstatus` shows
+# it. As root, on Debian 12; installs and builds what it needs; removes all it made.
 #
 #   n1..n4    10.15.1.1-4  ikemeshd, group private (10.15.0.0/16)
 #   gw        10.15.0.1    no IPsec, listed in policies/clear
@@ -13,7 +14,7 @@ top=$PWD
 
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja >/dev/null
-cmake --build build -j2 --target ikemeshd ikemesh ikemesh-auth-null ikemesh-kernel-tun
+cmake --build build -j2 --target ikemeshd ikemesh ikemesh-auth-x509 ikemesh-kernel-tun
 
 export IKEMESH_BUILD=$top/build IKEMESH_ARTIFACTS=$top/build/demo-logs
 source tests/lib/netns.sh
@@ -29,11 +30,28 @@ ikm_node legacy 10.15.2.9/16
 run() { ip netns exec "$(ikm_nsname "$1")" "${@:2}"; }
 ikm_capture lan "$(ikm_nsname lan)" br0 not arp and not ip6 and not igmp
 
-say "ikemeshd on n1..n4, every node with the same files: $etc/mesh.conf and policies/"
+say "a CA and one certificate per node, as NODE.p12 files (made with certutil and pk12util)"
+certs=$IKM_TMP/certs
+bash tests/lib/make-mesh-certs.sh "$certs" n1 n2 n3 n4
+ls "$certs"/*.p12
+
+say "on each node: initnss, import NODE.p12, the guide's mesh.conf and policies/, start"
 for i in 1 2 3 4; do
-  ikm_start_daemon "n$i" "$(ikm_nsname "n$i")" -- --config "$etc/mesh.conf" --plugindir "$top/build/plugins"
+  node=n$i
+  nodeetc=$IKM_TMP/$node-etc
+  mkdir -p "$nodeetc"
+  cp -r "$etc/policies" "$nodeetc/"
+  sed "s/nodeXXXX/$node/" "$etc/mesh.conf" >"$nodeetc/mesh.conf"
+  nss=sql:$IKM_TMP/$node-nss
+  echo "-- $node"
+  "$IKM_BIN/ikemesh" initnss --nssdir "$nss"
+  "$IKM_BIN/ikemesh" import "$certs/$node.p12" --password-file "$certs/p12-password" --nssdir "$nss"
+  ikm_start_daemon "$node" "$(ikm_nsname "$node")" -- --config "$nodeetc/mesh.conf" --nssdir "$nss" \
+    --plugindir "$top/build/plugins"
   declare "ctl$i=$IKM_CTL"
 done
+echo "-- certutil -L on n1's database:"
+certutil -L -d "sql:$IKM_TMP/n1-nss"
 cli() { local ctl="ctl$1"; "$IKM_BIN/ikemesh" --ctl "${!ctl}" "${@:2}"; }
 cli 1 status
 
@@ -55,22 +73,19 @@ done
 say "ikemesh policy 10.15.2.9 on n2 (why it is private-or-clear)"
 cli 2 policy 10.15.2.9
 
-say "waiting for n2's IKE attempt to legacy to time out (retransmit-timeout=5s)"
-failing() { cli 2 shuntstatus | grep -q oe-failing; }
-ikm_wait_for 20 "the failure shunt" failing
+say "ikemesh shuntstatus on n2: clear text to legacy while IKE is tried (negotiationshunt=passthrough)"
 cli 2 shuntstatus
-printf 'n2 -> legacy 10.15.2.9 after the fallback: '
-run n2 ping -c 1 -W 5 10.15.2.9 | grep -o '[0-9]* received'
 
 say "what a capture on the LAN bridge saw"
-sleep 0.5
+seen_gw() { tcpdump -n -r "$IKM_TMP/lan.pcap" 2>/dev/null | grep -q '10.15.0.1 > 10.15.1.1: ICMP echo reply'; }
+ikm_wait_for 10 "the capture to be written" seen_gw
 ikm_capture_stop "$IKM_CAPTURE_PID"
 wire=$(tcpdump -n -r "$IKM_TMP/lan.pcap" 2>/dev/null)
 printf '%6d packets in all\n' "$(grep -c . <<<"$wire")"
 printf '%6d IKE (UDP 500, and UDP 4500 with the non-ESP marker)\n' "$(grep -cE '\.500 > |NONESP-encap' <<<"$wire")"
 printf '%6d ESP in UDP 4500\n' "$(grep -c 'UDP-encap' <<<"$wire")"
 echo "ICMP in the clear (only the gateway and the legacy host may appear):"
-grep ICMP <<<"$wire" | sed -E 's/^[0-9:.]+ IP //; s/, id .*//' | sort | uniq -c | sed 's/^/  /'
+{ grep ICMP <<<"$wire" || true; } | sed -E 's/^[0-9:.]+ IP //; s/, id .*//' | sort | uniq -c | sed 's/^/  /'
 mesh=$(grep ICMP <<<"$wire" | grep -E '10\.15\.1\.[0-9]+ > 10\.15\.1\.[0-9]+' || true)
 if [[ -n $mesh ]]; then
   echo "ERROR: ICMP between mesh nodes left in the clear" >&2
