@@ -337,6 +337,30 @@ int checkNss(const std::vector<std::string>& args) {
   return problems.empty() ? 0 : 1;
 }
 
+int importCrl(const std::vector<std::string>& args) {
+  auto parsed = parseArguments(args, {"--nssdir"});
+  if (!parsed) return usageError("importcrl", parsed.error().message);
+  if (parsed->positional.size() != 1)
+    return usageError("importcrl", "give exactly one CRL file (DER or PEM)");
+  const std::string& file = parsed->positional[0];
+  if (!QFileInfo(QString::fromStdString(file)).isReadable())
+    return failure("importcrl", "cannot read " + file);
+  if (!databaseExists(parsed->nssdir))
+    return failure("importcrl", "no NSS database in " + plainDirectory(parsed->nssdir).toStdString() +
+                                    "; create it with `ikemesh initnss`");
+  QTemporaryDir scratch;
+  const QString empty = scratch.filePath("empty");
+  writePrivateFile(empty, "");
+  QStringList arguments{
+      "-I", "-d", sqlDirectory(parsed->nssdir), "-f", empty, "-i", QString::fromStdString(file), "-t", "1"};
+  auto run = runTool("crlutil", arguments);
+  if (!run.ok()) run = runTool("crlutil", arguments << "-a");  // PEM (base64) rather than DER
+  if (!run.ok()) return failure("importcrl", "crlutil -I: " + run.said());
+  std::cout << "imported the CRL " << file << " into " << sqlDirectory(parsed->nssdir).toStdString()
+            << "; certificates it lists are refused once ikemeshd restarts\n";
+  return 0;
+}
+
 }  // namespace
 
 std::string nssCommandsUsage() {
@@ -344,6 +368,7 @@ std::string nssCommandsUsage() {
          "  import     FILE.p12 [--password-file F] [--nssdir DIR]: import a certificate and key\n"
          "  listcerts  [--nssdir DIR]: the certificates and their trust, as certutil -L\n"
          "  checknss   [--nssdir DIR]: whether the daemon can use the database\n"
+         "  importcrl  FILE [--nssdir DIR]: import a CRL (DER or PEM); its certificates are refused\n"
          "             (DIR defaults to " +
          std::string(kDefaultNssDirectory) + ")\n";
 }
@@ -355,6 +380,7 @@ std::optional<int> runNssCommand(const std::vector<std::string>& arguments) {
   if (verb == "import") return importP12(arguments);
   if (verb == "listcerts") return listCerts(arguments);
   if (verb == "checknss") return checkNss(arguments);
+  if (verb == "importcrl") return importCrl(arguments);
   return std::nullopt;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Certificates with real daemons, beyond the happy path:
-# - a node whose certificate comes from an unknown CA gets no tunnel: the initiator logs the
+# - a node whose certificate comes from an unknown CA, or is on an imported CRL, gets no
+#   tunnel; a rejection is logged once with its reason; the initiator logs the
 #   reason once and applies the `private` failure shunt (drop);
 # - RSA-4096 certificates from an intermediate CA make IKE_AUTH larger than the 1280-octet
 #   link MTU: it is fragmented (RFC 7383) and the tunnel comes up.
@@ -9,6 +10,7 @@ source "$IKEMESH_TEST_LIB"
 ikm_init mesh-x509-faults
 MESH_KEY=rsa:4096 MESH_INTERMEDIATE=1 bash "$IKEMESH_SOURCE/tests/lib/make-mesh-certs.sh" "$IKM_TMP/certs" n1 n2
 MESH_CA_NAME="Rogue CA" bash "$IKEMESH_SOURCE/tests/lib/make-mesh-certs.sh" "$IKM_TMP/rogue" mallory
+MESH_REVOKE=revoked bash "$IKEMESH_SOURCE/tests/lib/make-mesh-certs.sh" "$IKM_TMP/crl" n3 revoked
 ikm_lan
 start_node() {  # NAME ADDRESS CERTDIR
   local node=$1 address=$2 certs=$3 etc="$IKM_TMP/$1-etc" nss="sql:$IKM_TMP/$1-nss"
@@ -18,6 +20,7 @@ start_node() {  # NAME ADDRESS CERTDIR
   sed "s/nodeXXXX/$node/" "$IKEMESH_SOURCE/tests/data/x509-mesh/mesh.conf.in" >"$etc/mesh.conf"
   "$IKM_BIN/ikemesh" initnss --nssdir "$nss" >/dev/null
   "$IKM_BIN/ikemesh" import "$certs/$node.p12" --password-file "$certs/p12-password" --nssdir "$nss" >/dev/null
+  if [[ -f $certs/mesh-ca.crl ]]; then "$IKM_BIN/ikemesh" importcrl "$certs/mesh-ca.crl" --nssdir "$nss" >&2; fi
   ikm_start_daemon "$node" "$(ikm_nsname "$node")" -- --config "$etc/mesh.conf" --nssdir "$nss" \
     --plugindir "$IKEMESH_BUILD/plugins"
 }
@@ -25,6 +28,9 @@ start_node n1 10.15.1.1 "$IKM_TMP/certs"
 ctl1=$IKM_CTL
 start_node n2 10.15.1.2 "$IKM_TMP/certs"
 start_node mallory 10.15.1.66 "$IKM_TMP/rogue"
+start_node n3 10.15.1.3 "$IKM_TMP/crl"
+ctl3=$IKM_CTL
+start_node revoked 10.15.1.99 "$IKM_TMP/crl"
 run() { ip netns exec "$(ikm_nsname "$1")" "${@:2}"; }
 cli1() { "$IKM_BIN/ikemesh" --ctl "$ctl1" "$@"; }
 
@@ -45,4 +51,9 @@ logs="$IKM_TMP/n1/daemon.log $IKM_TMP/mallory/daemon.log"
 grep -h "rejected: AUTH" $logs >&2 || ikm_fail "no AUTH rejection logged"
 # shellcheck disable=SC2086
 grep -qhi "unknown CA\|issuer" $logs || ikm_fail "the rejection does not name the unknown CA"
+ikm_log "a peer whose certificate is on the CRL (imported with ikemesh importcrl) gets no tunnel"
+cli3() { "$IKM_BIN/ikemesh" --ctl "$ctl3" "$@"; }
+run revoked ping -c 1 -W 2 10.15.1.3 >/dev/null 2>&1 && ikm_fail "n3 answered the revoked node through a tunnel"
+grep -h "rejected: AUTH: revoked" "$IKM_TMP/n3/daemon.log" >&2 || ikm_fail "n3 did not refuse the revoked certificate"
+[[ $(cli3 trafficstatus | grep -c '10.15.1.99') == 0 ]] || ikm_fail "a tunnel with the revoked node"
 ikm_pass

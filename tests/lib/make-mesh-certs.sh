@@ -6,7 +6,8 @@
 # The password of every .p12 is in OUTDIR/p12-password. Made with NSS's own tools.
 #
 # Environment: MESH_CA_NAME (default "Mesh CA"); MESH_KEY ("ec" for ECDSA P-256, the default,
-# or "rsa:BITS"); MESH_INTERMEDIATE=1 issues the node certificates from an intermediate CA.
+# or "rsa:BITS"); MESH_INTERMEDIATE=1 issues the node certificates from an intermediate CA;
+# MESH_REVOKE="NODE..." also writes OUTDIR/mesh-ca.crl, the CA's CRL revoking those nodes.
 set -euo pipefail
 out=$1
 shift
@@ -42,3 +43,16 @@ for node in "$@"; do
     -2 --keyUsage digitalSignature --extKeyUsage serverAuth,clientAuth <<<$'n\n\ny\n' >/dev/null
   pk12util -o "$out/$node.p12" -d "$db" -n "$node" -k "$empty" -w "$out/p12-password" >/dev/null
 done
+if [[ -n ${MESH_REVOKE:-} ]]; then
+  {
+    echo "update=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)"
+    echo "nextupdate=$(date -u -d '+30 days' +%Y%m%d%H%M%SZ)"
+    serial=100
+    for node in "$@"; do
+      serial=$((serial + 1))
+      [[ " $MESH_REVOKE " == *" $node "* ]] && echo "addcert $serial $(date -u -d '-1 minute' +%Y%m%d%H%M%SZ)"
+    done
+  } >"$out/crl-script"
+  [[ ${MESH_INTERMEDIATE:-0} == 1 ]] && { echo "make-mesh-certs: MESH_REVOKE needs the root as issuer" >&2; exit 2; }
+  crlutil -G -d "$db" -f "$empty" -n mesh-ca -c "$out/crl-script" -o "$out/mesh-ca.crl" >/dev/null
+fi
