@@ -465,10 +465,15 @@ QJsonObject IkeService::trafficStatus() const {
     for (const auto& sa : sas)
       if (sa.serial == child.info.ikeSa) ikeSa = &sa;
     if (!ikeSa) continue;
-    std::uint64_t in = 0, out = 0;
+    std::uint64_t in = 0, out = 0, inPackets = 0, replayErrors = 0, integrityErrors = 0;
     if (const auto* connection = policy_ ? policy_->config.find(child.info.connection) : nullptr) {
       if (auto* dataplane = dataplaneOf(*connection)) {
-        if (auto c = dataplane->counters({child.info.inboundSpi, ikeSa->local.address})) in = c->bytes;
+        if (auto c = dataplane->counters({child.info.inboundSpi, ikeSa->local.address})) {
+          in = c->bytes;
+          inPackets = c->packets;
+          replayErrors = c->replayErrors;
+          integrityErrors = c->integrityErrors;
+        }
         if (auto c = dataplane->counters({child.info.outboundSpi, ikeSa->remote.address})) out = c->bytes;
       }
     }
@@ -482,6 +487,9 @@ QJsonObject IkeService::trafficStatus() const {
                                {"addTime", static_cast<qint64>(added)},
                                {"inBytes", static_cast<qint64>(in)},
                                {"outBytes", static_cast<qint64>(out)},
+                               {"inPackets", static_cast<qint64>(inPackets)},
+                               {"replayErrors", static_cast<qint64>(replayErrors)},
+                               {"integrityErrors", static_cast<qint64>(integrityErrors)},
                                {"id", q(ikeSa->peerId)},
                                {"line", q(line)}});
   }

@@ -50,6 +50,13 @@ Result<void> IkeSocket::openOne(std::uint16_t port, IpAddress::Family family) {
   } else {
     ::setsockopt(fd.get(), IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
   }
+  // ESP in UDP may arrive on these sockets at line rate: a small receive buffer drops bursts
+  // before a dataplane's thread reads them. FORCE passes net.core.rmem_max as root.
+  const int buffer = 4 << 20;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0)
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUFFORCE, &buffer, sizeof buffer) != 0)
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   if (options_.mark && ::setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &options_.mark, sizeof options_.mark) != 0)
     return fail("cannot mark " + name + " (SO_MARK): " + errnoText());
 

@@ -463,10 +463,20 @@ Result<void> TunDataplane::deleteSa(const SaRef& ref) {
       return fail("kernel-tun: no SA " + hexSpi(ref.spi) + " to " + ref.destination.toString());
     outbound = it->second;
     outboundByRef_.erase(it);
-    for (const auto& prefix : outbound->prefixes)
-      if (auto host = outboundByHost_.find(prefix.address());
-          host != outboundByHost_.end() && host->second == outbound)
-        outboundByHost_.erase(host);
+    for (const auto& prefix : outbound->prefixes) {
+      auto host = outboundByHost_.find(prefix.address());
+      if (host == outboundByHost_.end() || host->second != outbound) continue;
+      outboundByHost_.erase(host);
+      // During a rekey two SAs to one host coexist (RFC 7296 §2.8): when the one in use goes,
+      // the newest remaining one takes over, as the kernel picks the newest matching state.
+      std::shared_ptr<OutboundSa> newest;
+      for (const auto& [key, candidate] : outboundByRef_)
+        if (std::find(candidate->prefixes.begin(), candidate->prefixes.end(), prefix) !=
+                candidate->prefixes.end() &&
+            (!newest || candidate->owner > newest->owner))
+          newest = candidate;
+      if (newest) outboundByHost_[prefix.address()] = newest;
+    }
     std::erase(outboundByPrefix_, outbound);
   }
   Result<void> result = success();

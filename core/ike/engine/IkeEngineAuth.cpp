@@ -4,10 +4,10 @@
 #include <algorithm>
 
 #include "ike/crypto/Random.hpp"
-#include "ike/engine/RekeyTiming.hpp"
 #include "ike/engine/AuthOctets.hpp"
 #include "ike/engine/IkeEngine.hpp"
 #include "ike/engine/MessageProtection.hpp"
+#include "ike/engine/RekeyTiming.hpp"
 #include "ike/engine/TrafficSelectorNarrowing.hpp"
 
 namespace ikemesh::ike {
@@ -283,8 +283,9 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
                AuthenticationPayload{static_cast<AuthMethod>(signature->method), signature->data}});
           auto child = answerChildOffer(*s2, inner, s2->nonceInitiator, s2->nonceResponder, {}, nullptr);
           answer.insert(answer.end(), child.payloads.begin(), child.payloads.end());
-          sendProtectedResponse(*s2, ExchangeType::IkeAuth, messageId, answer);
           establish(*s2);
+          // The SAs are in place before the response leaves: the initiator sends ESP as soon
+          // as it has read it, and its first packets must not arrive before our inbound SA.
           if (child.child) {
             if (auto installed = installChild(*s2, std::move(*child.child), child.keys, false); !installed)
               host_.log(LogLevel::Error,
@@ -293,6 +294,7 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
             host_.log(LogLevel::Warning,
                       "IKE SA #" + std::to_string(serial) + ": no CHILD SA: " + child.refusal);
           }
+          sendProtectedResponse(*s2, ExchangeType::IkeAuth, messageId, answer);
         });
       });
 }
@@ -491,7 +493,8 @@ void IkeEngine::establish(IkeSa& sa) {
   // peers with the same configuration do not collide every time.
   if (sa.initiator && sa.connection.ikeLifetime.count() > 0 && !sa.rekeyTimer) {
     const auto serial = sa.serial;
-    const auto after = rekeyAfter(sa.connection.ikeLifetime, sa.connection.rekeyMargin, sa.connection.rekeyFuzzPercent);
+    const auto after =
+        rekeyAfter(sa.connection.ikeLifetime, sa.connection.rekeyMargin, sa.connection.rekeyFuzzPercent);
     sa.rekeyTimer = host_.startTimer(after, false, [this, serial] {
       if (IkeSa* s = find(serial)) {
         s->rekeyTimer = 0;
@@ -507,9 +510,10 @@ Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys
   const EspKeys& outKeys = weInitiated ? keys.initiatorToResponder : keys.responderToInitiator;
   SaLifetime hard{0, 0, sa.connection.childLifetime};
   // Rekey before the hard limit, with room for a retransmitted exchange (RFC 7296 §2.8).
-  SaLifetime soft{0, 0,
-                  std::chrono::duration_cast<std::chrono::seconds>(rekeyAfter(
-                      sa.connection.childLifetime, sa.connection.rekeyMargin, sa.connection.rekeyFuzzPercent))};
+  SaLifetime soft{
+      0, 0,
+      std::chrono::duration_cast<std::chrono::seconds>(rekeyAfter(
+          sa.connection.childLifetime, sa.connection.rekeyMargin, sa.connection.rekeyFuzzPercent))};
   auto params = [&](SaDirection direction) {
     SaParams p;
     const bool in = direction == SaDirection::Inbound;

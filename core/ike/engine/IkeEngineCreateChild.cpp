@@ -123,6 +123,9 @@ Result<void> IkeEngine::rekeyChildSa(IkeSaSerial serial, std::uint32_t inboundSp
                             [&](const ChildSa& c) { return c.inboundSpi == inboundSpi && !c.retiring; });
   if (child == sa->children.end())
     return fail("IKE SA #" + std::to_string(serial) + " has no live CHILD SA " + std::to_string(inboundSpi));
+  // Each direction of a CHILD SA reaches its soft lifetime and reports it: one rekey is enough.
+  if (child->rekeying) return success();
+  child->rekeying = true;
   if (!sa->connection.pfs) {
     whenWindowOpen(*sa, [this, serial, inboundSpi] { sendChildRekey(serial, inboundSpi, nullptr); });
     return success();
@@ -561,7 +564,8 @@ void IkeEngine::onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const s
           if (kex->keyExchange) answer.push_back(kePayload(*kex->keyExchange));
         }
       }
-      sendProtectedResponse(*s, ExchangeType::CreateChildSa, messageId, answer);
+      // Installed before the answer leaves, so that the initiator's first ESP packets on the
+      // new SA find it (see onIkeAuthRequest).
       if (child.child) {
         const auto newInbound = child.child->inboundSpi;
         if (auto installed = installChild(*s, std::move(*child.child), child.keys, false); !installed)
@@ -569,6 +573,8 @@ void IkeEngine::onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const s
         else if (replacedInboundSpi)
           recordChildRekey(*s, replacedInboundSpi, {false, newInbound, lowerOf(nonceI, nonceR)});
       }
+      if (IkeSa* again = find(serial))
+        sendProtectedResponse(*again, ExchangeType::CreateChildSa, messageId, answer);
     };
   });
 }
