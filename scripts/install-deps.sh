@@ -22,7 +22,20 @@ packages=(
   bsdutils
   # tests: an independent implementation checks our RFC 7427 signatures (auth-x509)
   openssl
+  # benchmarks: bench/tun_throughput.sh compares ikemesh with wireguard-go and with strongSwan's
+  # userspace ESP (kernel-libipsec is in libcharon-extra-plugins, AES-GCM through OpenSSL in
+  # libstrongswan-standard-plugins). strongswan-charon pulls strongswan-starter, whose service
+  # would run charon in the root namespace; iperf3 ships a server service: see below.
+  iperf3 wireguard-go wireguard-tools
+  strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl
 )
+
+# Services that packages above install. The benchmark runs its own daemons in namespaces it
+# creates; these must never run in the root namespace (charon binds UDP 500/4500 and installs
+# routes, iperf3 listens on 5201): they are kept from starting during the installation and
+# disabled after it.
+services=(strongswan-starter iperf3)
+sysv_scripts=(ipsec iperf3)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -42,6 +55,26 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# policy-rc.d answering 101 keeps invoke-rc.d and deb-systemd-invoke from starting any service
+# during this installation (unless the system already has its own policy).
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\n# install-deps.sh: no service starts while it installs packages\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+for service in "${services[@]}"; do
+  [[ -e /lib/systemd/system/$service.service ]] || continue
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now "$service.service" >/dev/null 2>&1 || true
+  else
+    systemctl disable "$service.service" >/dev/null 2>&1 || true
+  fi
+done
+for script in "${sysv_scripts[@]}"; do
+  [[ -e /etc/init.d/$script ]] || continue
+  update-rc.d "$script" disable >/dev/null 2>&1 || true
+done
+echo "install-deps: done (services ${services[*]} disabled: the benchmark runs its own in namespaces)"

@@ -1,0 +1,392 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# iperf3 TCP throughput through four paths on ONE veth pair between two network namespaces:
+#   1. plain veth (the ceiling),
+#   2. ikemesh kernel-tun (two ikemeshd, NULL auth, ESP-in-UDP over a TUN device),
+#   3. wireguard-go (userspace WireGuard over a TUN device),
+#   4. strongSwan charon with kernel-libipsec (userspace ESP over a TUN device; this host's
+#      kernel has no ESP, so libipsec is strongSwan's only way here).
+# Each path runs alone (the previous one's daemons are stopped first), 10 s with 1 stream and
+# 10 s with 4 streams. It prints one table; see bench/README.md for what each column means.
+#
+# Run as root, from the source tree, after building ikemeshd, ikemesh and the auth-null and
+# kernel-tun plugins:   sudo bench/tun_throughput.sh [BUILD_DIR]   (default: ./build)
+# Environment: BENCH_SECONDS (default 10) is the length of each iperf3 run.
+# Not a test: it is not registered in ctest, and it runs iperf3 traffic for about 90 s.
+#
+# Everything it creates (namespaces ikmbench<random>-a/-b, processes, files in /tmp) is
+# removed by the EXIT trap of tests/lib/netns.sh on every exit path; processes are ended by
+# PID. Daemons that insist on a fixed path under /run (charon's pidfile, wireguard-go's UAPI
+# socket) get a private /run: they run in a mount namespace of their own with a temporary
+# folder bound over /run, so nothing is written to the root namespace's /run.
+
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+IKEMESH_BUILD=$(cd "${1:-$source_dir/build}" && pwd)
+export IKEMESH_BUILD
+# shellcheck source=SCRIPTDIR/../tests/lib/netns.sh
+source "$source_dir/tests/lib/netns.sh"
+
+seconds=${BENCH_SECONDS:-10}
+((EUID == 0)) || ikm_fail "run as root (it creates network namespaces)"
+for tool in iperf3 jq wireguard-go wg swanctl unshare; do
+  command -v "$tool" >/dev/null || ikm_fail "$tool is missing: run scripts/install-deps.sh"
+done
+for f in "$IKM_BIN/ikemeshd" "$IKM_BIN/ikemesh" "$IKEMESH_BUILD/plugins"; do
+  [[ -e $f ]] || ikm_fail "$f is missing: build ikemeshd ikemesh ikemesh-auth-null ikemesh-kernel-tun first"
+done
+charon_bin=/usr/lib/ipsec/charon
+
+# Logs of a failed run (or of a path that did not work) are kept here.
+artifacts_default=/tmp/ikemesh-bench-artifacts.$(date +%Y%m%d-%H%M%S)
+export IKEMESH_ARTIFACTS=${IKEMESH_ARTIFACTS:-$artifacts_default}
+ikm_init bench
+# netns.sh derives a prefix from the test name; the benchmark's namespaces say what they are.
+IKM_PREFIX="ikmbench$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+ikm_log "namespaces $IKM_PREFIX-a and $IKM_PREFIX-b"
+clk_tck=$(getconf CLK_TCK)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- the veth pair: 10.15.1.1 (a) <-> 10.15.1.2 (b), inside ikemesh's private 10.15.0.0/16 ---
+addr_a=10.15.1.1
+addr_b=10.15.1.2
+ikm_ns_add a
+ikm_ns_add b
+ns_a=$(ikm_nsname a)
+ns_b=$(ikm_nsname b)
+ip -n "$ns_a" link add eth0 type veth peer name eth0 netns "$ns_b"
+ip -n "$ns_a" addr add "$addr_a/24" dev eth0
+ip -n "$ns_b" addr add "$addr_b/24" dev eth0
+for ns in "$ns_a" "$ns_b"; do
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+  ip -n "$ns" link set eth0 up
+  # ikemesh's left=%defaultroute needs a default route; it only leads into the veth.
+  ip -n "$ns" route add default dev eth0
+done
+
+run_a() { ip netns exec "$ns_a" "$@"; }
+run_b() { ip netns exec "$ns_b" "$@"; }
+
+# private_run NS DIR: sets PRIVATE_RUN to the command prefix that runs a command (exec'd, so
+# that when it is started with & directly, $! is its PID) in namespace NS with DIR bound over
+# /run in a mount namespace of its own. (A function started with & would be a subshell whose
+# PID is not the daemon's.)
+private_run() {
+  # shellcheck disable=SC2016 # "$0" and "$@" are the inner sh's
+  PRIVATE_RUN=(ip netns exec "$1" unshare --mount --propagation private
+    sh -c 'mount --bind "$0" /run && exec "$@"' "$2")
+}
+
+# cpu_ticks PID...: utime+stime of these processes (all their threads), in clock ticks.
+cpu_ticks() {
+  local pid total=0 stat
+  for pid in "$@"; do
+    stat=$(<"/proc/$pid/stat")
+    stat=${stat##*) } # fields after "(comm) "; field 14 (utime) is the 12th of these
+    read -r -a fields <<<"$stat"
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+
+# The iperf3 server in b, for the whole run (one test at a time).
+ip netns exec "$ns_b" iperf3 -s >"$IKM_TMP/iperf3-server.log" 2>&1 &
+ikm_track $!
+iperf_server_pid=$!
+ikm_wait_for 10 "the iperf3 server" bash -c "ip netns exec $ns_b ss -ltn | grep -q ':5201 '"
+
+declare -A result
+# measure PATH TARGET PID...: iperf3 from a to TARGET with 1 and 4 streams; records Gbit/s and
+# the CPU seconds per Gbit of the given daemon processes (none for the plain veth).
+measure() {
+  local path=$1 target=$2
+  shift 2
+  local streams before after json bps gbit
+  for streams in 1 4; do
+    before=$( (($# > 0)) && cpu_ticks "$@" || echo 0)
+    json="$IKM_TMP/iperf3-$path-$streams.json"
+    # (Not through run_a: a redirected function call would keep the redirection while the
+    # EXIT trap runs on Ctrl-C, and swallow its messages.)
+    if ! ip netns exec "$ns_a" iperf3 -c "$target" -t "$seconds" -P "$streams" -J >"$json" 2>"$json.err"; then
+      ikm_log "$path, $streams stream(s): iperf3 failed: $(jq -r '.error // empty' "$json" 2>/dev/null) $(cat "$json.err")"
+      result[$path,$streams]="fail"
+      result[$path,cpu$streams]="-"
+      continue
+    fi
+    after=$( (($# > 0)) && cpu_ticks "$@" || echo 0)
+    bps=$(jq -r '.end.sum_received.bits_per_second' "$json")
+    gbit=$(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }')
+    result[$path,$streams]=$gbit
+    if (($# > 0)); then
+      # CPU seconds of the daemons (both ends) per Gbit received.
+      result[$path,cpu$streams]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v b="$bps" -v s="$seconds" \
+        'BEGIN { printf "%.2f", (t / hz) / (b * s / 1e9) }')
+    else
+      result[$path,cpu$streams]="-"
+    fi
+    ikm_log "$path, $streams stream(s): $gbit Gbit/s, daemon CPU ${result[$path,cpu$streams]} s/Gbit"
+  done
+}
+
+# expect_carried PATH BYTES: the tunnel's own counter (BYTES sent by a) covers what iperf3
+# sent through PATH, so the traffic cannot have gone around the tunnel in the clear.
+expect_carried() {
+  local path=$1 bytes=$2 sent
+  sent=$(cat "$IKM_TMP/iperf3-$path-"*.json | jq -s 'map(.end.sum_sent.bytes // 0) | add')
+  ((bytes >= sent)) || ikm_fail "$path: the tunnel counted $bytes bytes out, iperf3 sent $sent: not through the tunnel"
+  ikm_log "$path: the tunnel counted $bytes bytes out for iperf3's $sent"
+}
+
+# not_available PATH REASON: the row says why instead of a number.
+not_available() {
+  result[$1,1]="n/a: $2"
+  result[$1,4]=""
+  result[$1,cpu1]=""
+  result[$1,cpu4]=""
+  ikm_log "$1: n/a: $2"
+}
+
+# stop_tracked PID...: SIGTERM, wait; the daemon must be gone before the next path starts.
+stop_tracked() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+# The next path must find the veth as the plain path did: only eth0's routes, no extra links.
+expect_clean() {
+  local ns links
+  for ns in "$ns_a" "$ns_b"; do
+    links=$(ip -n "$ns" -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort | tr '\n' ' ')
+    [[ $links == "eth0 lo " ]] || ikm_log "warning: $1 left links in $ns: $links"
+  done
+}
+
+# --- 1. plain veth ---
+ikm_log "1/4 plain veth"
+measure veth "$addr_b"
+
+# --- 2. ikemesh kernel-tun ---
+ikm_log "2/4 ikemesh kernel-tun"
+etc="$IKM_TMP/ikemesh-etc"
+cp -r "$source_dir/tests/data/tun-mesh" "$etc"
+printf '# The benchmark veth.\n10.15.1.0/24\n' >"$etc/policies/private"
+# The same ESP cipher as the strongSwan row (the default would be AES-GCM-256).
+sed -i 's/^conn private$/&\n\tesp=aes_gcm128/' "$etc/mesh.conf"
+ikm_start_daemon ikemesh-a "$ns_a" -- --config "$etc/mesh.conf" --plugindir "$IKEMESH_BUILD/plugins"
+ikemesh_a=$IKM_PID
+ikm_start_daemon ikemesh-b "$ns_b" -- --config "$etc/mesh.conf" --plugindir "$IKEMESH_BUILD/plugins"
+ikemesh_b=$IKM_PID
+if run_a ping -c 1 -W 10 "$addr_b" >/dev/null; then
+  measure ikemesh "$addr_b" "$ikemesh_a" "$ikemesh_b"
+  traffic=$("$IKM_BIN/ikemesh" --ctl "$IKM_TMP/ikemesh-a/run/ikemesh.ctl" trafficstatus)
+  echo "$traffic" >"$IKM_TMP/ikemesh-trafficstatus.txt"
+  out_bytes=$(grep -o 'outBytes=[0-9]*' <<<"$traffic" | head -1 | cut -d= -f2)
+  expect_carried ikemesh "${out_bytes:-0}"
+  ikm_log "ikemesh: $(grep -m1 'CHILD SA up' "$IKM_TMP/ikemesh-a/daemon.log" | sed 's/.*ike: //')"
+else
+  not_available ikemesh "the first ping got no reply"
+fi
+stop_tracked "$ikemesh_a" "$ikemesh_b"
+expect_clean ikemesh
+
+# --- 3. wireguard-go ---
+ikm_log "3/4 wireguard-go"
+wg_dir="$IKM_TMP/wireguard"
+mkdir -p "$wg_dir/run-a" "$wg_dir/run-b"
+key_a=$(wg genkey)
+key_b=$(wg genkey)
+# This kernel may have WireGuard built in; wireguard-go refuses to start then unless told.
+export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
+private_run "$ns_a" "$wg_dir/run-a"
+wg_a=("${PRIVATE_RUN[@]}")
+private_run "$ns_b" "$wg_dir/run-b"
+wg_b=("${PRIVATE_RUN[@]}")
+"${wg_a[@]}" wireguard-go -f wg0 >"$wg_dir/a.log" 2>&1 &
+wg_pid_a=$!
+ikm_track "$wg_pid_a"
+"${wg_b[@]}" wireguard-go -f wg0 >"$wg_dir/b.log" 2>&1 &
+wg_pid_b=$!
+ikm_track "$wg_pid_b"
+ikm_wait_for 10 "wireguard-go's socket in a" test -S "$wg_dir/run-a/wireguard/wg0.sock"
+ikm_wait_for 10 "wireguard-go's socket in b" test -S "$wg_dir/run-b/wireguard/wg0.sock"
+"${wg_a[@]}" wg set wg0 listen-port 51820 private-key <(echo "$key_a") \
+  peer "$(wg pubkey <<<"$key_b")" endpoint "$addr_b:51820" allowed-ips 198.51.100.2/32
+"${wg_b[@]}" wg set wg0 listen-port 51820 private-key <(echo "$key_b") \
+  peer "$(wg pubkey <<<"$key_a")" endpoint "$addr_a:51820" allowed-ips 198.51.100.1/32
+ip -n "$ns_a" addr add 198.51.100.1/24 dev wg0
+ip -n "$ns_b" addr add 198.51.100.2/24 dev wg0
+ip -n "$ns_a" link set wg0 up
+ip -n "$ns_b" link set wg0 up
+if run_a ping -c 1 -W 5 198.51.100.2 >/dev/null; then
+  measure wireguard-go 198.51.100.2 "$wg_pid_a" "$wg_pid_b"
+  out_bytes=$("${wg_a[@]}" wg show wg0 transfer | awk '{ print $3 }')
+  expect_carried wireguard-go "${out_bytes:-0}"
+else
+  not_available wireguard-go "no reply to a ping through wg0"
+fi
+stop_tracked "$wg_pid_a" "$wg_pid_b"
+expect_clean wireguard-go
+
+# --- 4. strongSwan charon + kernel-libipsec ---
+ikm_log "4/4 strongSwan kernel-libipsec"
+# write_strongswan SIDE LOCAL REMOTE: strongswan.conf and swanctl.conf for one end, in
+# $IKM_TMP/strongswan-SIDE.
+write_strongswan() {
+  local local=$2 remote=$3 dir="$IKM_TMP/strongswan-$1"
+  mkdir -p "$dir/run"
+  cat >"$dir/strongswan.conf" <<EOF
+charon {
+  # Only what a PSK host-to-host tunnel with userspace ESP needs. kernel-libipsec comes before
+  # kernel-netlink: the first loaded provides the SAs, and this kernel has no XFRM ESP.
+  load = random nonce openssl pem pkcs1 x509 revocation constraints pubkey kdf hmac sha2 socket-default kernel-libipsec kernel-netlink updown vici
+  filelog {
+    bench {
+      path = $dir/charon.log
+      time_format = %T
+      default = 1
+      flush_line = yes
+    }
+  }
+  syslog {
+  }
+  plugins {
+    # kernel-libipsec routes the peer into its TUN device (table 220); IKE and ESP-in-UDP
+    # packets carry mark 0x42 and the routing rule skips them, so they leave on the veth.
+    kernel-netlink {
+      fwmark = !0x42
+    }
+    socket-default {
+      fwmark = 0x42
+    }
+    kernel-libipsec {
+      allow_peer_ts = yes
+    }
+    vici {
+      socket = unix://$dir/charon.vici
+    }
+  }
+}
+EOF
+  cat >"$dir/swanctl.conf" <<EOF
+connections {
+  bench {
+    version = 2
+    local_addrs = $local
+    remote_addrs = $remote
+    proposals = aes128gcm16-prfsha256-ecp256
+    local {
+      auth = psk
+      id = $local
+    }
+    remote {
+      auth = psk
+      id = $remote
+    }
+    children {
+      bench {
+        mode = tunnel
+        esp_proposals = aes128gcm16
+        local_ts = dynamic
+        remote_ts = dynamic
+      }
+    }
+  }
+}
+secrets {
+  ike-bench {
+    id-a = $addr_a
+    id-b = $addr_b
+    secret = "$psk"
+  }
+}
+EOF
+}
+if [[ ! -x $charon_bin ]]; then
+  not_available strongswan "$charon_bin is missing (strongswan-charon not installed)"
+elif [[ ! -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ]]; then
+  not_available strongswan "the kernel-libipsec plugin is missing (libcharon-extra-plugins not installed)"
+else
+  psk=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+  write_strongswan a "$addr_a" "$addr_b"
+  write_strongswan b "$addr_b" "$addr_a"
+  ss_a="$IKM_TMP/strongswan-a"
+  ss_b="$IKM_TMP/strongswan-b"
+  private_run "$ns_a" "$ss_a/run"
+  STRONGSWAN_CONF="$ss_a/strongswan.conf" "${PRIVATE_RUN[@]}" "$charon_bin" >"$ss_a/stdout.log" 2>&1 &
+  charon_a=$!
+  ikm_track "$charon_a"
+  private_run "$ns_b" "$ss_b/run"
+  STRONGSWAN_CONF="$ss_b/strongswan.conf" "${PRIVATE_RUN[@]}" "$charon_bin" >"$ss_b/stdout.log" 2>&1 &
+  charon_b=$!
+  ikm_track "$charon_b"
+  # swanctl takes its options after the command: swanctl_a --COMMAND [OPTIONS].
+  # (Its stderr lists the plugins of the system's strongswan.conf that it could not load.)
+  swanctl_a() { run_a swanctl "$1" --uri "unix://$ss_a/charon.vici" "${@:2}" 2>>"$ss_a/swanctl.err"; }
+  swanctl_b() { run_b swanctl "$1" --uri "unix://$ss_b/charon.vici" "${@:2}" 2>>"$ss_b/swanctl.err"; }
+  ikm_wait_for 20 "charon's vici socket in a" swanctl_a --stats
+  ikm_wait_for 20 "charon's vici socket in b" swanctl_b --stats
+  swanctl_a --load-all --file "$ss_a/swanctl.conf" >"$ss_a/load.log" 2>&1 || ikm_fail "swanctl --load-all in a: $(cat "$ss_a/load.log")"
+  swanctl_b --load-all --file "$ss_b/swanctl.conf" >"$ss_b/load.log" 2>&1 || ikm_fail "swanctl --load-all in b: $(cat "$ss_b/load.log")"
+  if ! swanctl_a --initiate --child bench --timeout 20 >"$ss_a/initiate.log" 2>&1; then
+    not_available strongswan "swanctl --initiate failed: $(tail -1 "$ss_a/initiate.log")"
+  elif ! run_a ping -c 1 -W 5 "$addr_b" >/dev/null; then
+    not_available strongswan "no reply to a ping through the tunnel"
+  else
+    measure strongswan "$addr_b" "$charon_a" "$charon_b"
+    swanctl_a --list-sas >"$ss_a/sas.txt"
+    ikm_log "strongSwan CHILD_SA: $(grep -m1 'INSTALLED' "$ss_a/sas.txt" | tr -s ' ')"
+    out_bytes=$(awk '$1 == "out" { gsub(",", ""); print $3; exit }' "$ss_a/sas.txt")
+    expect_carried strongswan "${out_bytes:-0}"
+  fi
+  stop_tracked "$charon_a" "$charon_b"
+fi
+
+# --- the table ---
+ratio() { # ratio PATH_A PATH_B STREAMS
+  local a=${result[$1,$3]:-} b=${result[$2,$3]:-}
+  if [[ $a =~ ^[0-9.]+$ && $b =~ ^[0-9.]+$ ]] && awk -v b="$b" 'BEGIN { exit !(b > 0) }'; then
+    awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f x", a / b }'
+  else
+    echo "n/a"
+  fi
+}
+label() {
+  case $1 in
+    veth) echo "plain veth (ceiling)" ;;
+    ikemesh) echo "ikemesh kernel-tun" ;;
+    wireguard-go) echo "wireguard-go" ;;
+    strongswan) echo "strongSwan kernel-libipsec" ;;
+  esac
+}
+{
+  echo
+  echo "iperf3 TCP, ${seconds} s per run, $(nproc) CPUs, kernel $(uname -r), $(date -u '+%F %H:%M UTC'),"
+  echo "load average before the run: $load_before (the machine is shared: other work lowers every row)"
+  printf '| %-28s | %-15s | %-16s | %-17s | %-17s |\n' "path" "Gbit/s 1 stream" "Gbit/s 4 streams" \
+    "CPU s/Gbit (1)" "CPU s/Gbit (4)"
+  printf '|%s|%s|%s|%s|%s|\n' "------------------------------" "-----------------" "------------------" \
+    "-------------------" "-------------------"
+  for path in veth ikemesh wireguard-go strongswan; do
+    printf '| %-28s | %-15s | %-16s | %-17s | %-17s |\n' "$(label $path)" "${result[$path,1]:-}" \
+      "${result[$path,4]:-}" "${result[$path,cpu1]:-}" "${result[$path,cpu4]:-}"
+  done
+  echo
+  echo "ikemesh / wireguard-go: $(ratio ikemesh wireguard-go 1) (1 stream), $(ratio ikemesh wireguard-go 4) (4 streams)"
+  echo "ikemesh / strongSwan:   $(ratio ikemesh strongswan 1) (1 stream), $(ratio ikemesh strongswan 4) (4 streams)"
+  echo "ikemesh / plain veth:   $(ratio ikemesh veth 1) (1 stream), $(ratio ikemesh veth 4) (4 streams)"
+  echo "CPU s/Gbit: utime+stime (/proc/PID/stat) of the two daemons of that path, both ends summed,"
+  echo "per Gbit received by iperf3; the kernel's own work (TCP, veth, softirqs not run in those"
+  echo "processes) and iperf3 are not in it."
+} | tee "$IKM_TMP/table.txt"
+stop_tracked "$iperf_server_pid"
+if [[ ${result[*]} == *"n/a"* ]]; then
+  cp -r "$IKM_TMP"/. "$IKEMESH_ARTIFACTS"/
+  ikm_log "a path did not work: its logs are kept in $IKEMESH_ARTIFACTS"
+elif [[ $IKEMESH_ARTIFACTS == "$artifacts_default" ]]; then
+  rmdir "$IKEMESH_ARTIFACTS"
+fi
+ikm_pass
