@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev googletest
   # tests: namespaces, captures, users
   iproute2 iputils-ping tcpdump util-linux procps jq socat
+  # /etc/protocols: `ip rule ... ipproto udp` (a minimal Debian root lacks it)
+  netbase
   # regenerating known-answer vectors computed outside NSS (tests/unit/*/vectors)
   python3 python3-cryptography
   # tests: `script` gives `ikemesh import` a terminal to ask the password on (e2e.nss_cli)
