@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon/IkeSocket.hpp"
 
+#include "daemon/SocketAddress.hpp"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 
 namespace ikemesh {
 namespace {
@@ -60,21 +63,8 @@ Result<void> IkeSocket::openOne(std::uint16_t port, IpAddress::Family family) {
   if (options_.mark && ::setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &options_.mark, sizeof options_.mark) != 0)
     return fail("cannot mark " + name + " (SO_MARK): " + errnoText());
 
-  sockaddr_storage address{};
-  socklen_t length;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&address);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    a->sin6_addr = in6addr_any;
-    length = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&address);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    a->sin_addr.s_addr = htonl(INADDR_ANY);
-    length = sizeof *a;
-  }
+  sockaddr_storage address;
+  socklen_t length = toSockaddr(v6 ? IpAddress::v6({}) : IpAddress::v4({}), port, address);  // any address
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
     return fail("cannot bind " + name + ": " + errnoText() +
                 (errno == EADDRINUSE ? " (another IKE daemon?)" : ""));
@@ -107,19 +97,9 @@ void IkeSocket::readFrom(Socket& socket) {
     if (n < 0) return;  // EAGAIN: drained
     Datagram d;
     d.toPort = socket.port;
-    if (peer.ss_family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&peer);
-      std::array<std::uint8_t, 4> bytes;
-      std::memcpy(bytes.data(), &a->sin_addr, 4);
-      d.from = IpAddress::v4(bytes);
-      d.fromPort = ntohs(a->sin_port);
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&peer);
-      std::array<std::uint8_t, 16> bytes;
-      std::memcpy(bytes.data(), &a->sin6_addr, 16);
-      d.from = IpAddress::v6(bytes);
-      d.fromPort = ntohs(a->sin6_port);
-    }
+    auto from = endpointOf(reinterpret_cast<const sockaddr*>(&peer));
+    if (!from) continue;
+    std::tie(d.from, d.fromPort) = *from;
     for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
         in_pktinfo info;
@@ -157,16 +137,12 @@ Result<void> IkeSocket::send(const IpAddress& from, std::uint16_t fromPort, cons
     if (s->port == fromPort && s->family == to.family()) socket = s.get();
   if (!socket) return fail("no IKE socket on port " + std::to_string(fromPort) + " for " + to.toString());
 
-  sockaddr_storage peer{};
-  socklen_t peerLength;
+  sockaddr_storage peer;
+  socklen_t peerLength = toSockaddr(to, toPort, peer);
+  // The source address goes in IP_PKTINFO / IPV6_PKTINFO: the socket is bound to every address.
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
   msghdr msg{};
   if (to.isV4()) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&peer);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(toPort);
-    std::memcpy(&a->sin_addr, to.data(), 4);
-    peerLength = sizeof *a;
     msg.msg_control = control;
     msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
     auto* c = CMSG_FIRSTHDR(&msg);
@@ -177,11 +153,6 @@ Result<void> IkeSocket::send(const IpAddress& from, std::uint16_t fromPort, cons
     std::memcpy(&info.ipi_spec_dst, from.data(), 4);
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
   } else {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&peer);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(toPort);
-    std::memcpy(&a->sin6_addr, to.data(), 16);
-    peerLength = sizeof *a;
     msg.msg_control = control;
     msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
     auto* c = CMSG_FIRSTHDR(&msg);

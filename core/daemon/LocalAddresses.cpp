@@ -13,24 +13,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "daemon/SocketAddress.hpp"
 #include "util/UniqueFd.hpp"
 
 namespace ikemesh {
 namespace {
 
 std::optional<IpAddress> fromSockaddr(const sockaddr* address) {
-  if (!address) return std::nullopt;
-  if (address->sa_family == AF_INET) {
-    std::array<std::uint8_t, 4> bytes;
-    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, 4);
-    return IpAddress::v4(bytes);
-  }
-  if (address->sa_family == AF_INET6) {
-    std::array<std::uint8_t, 16> bytes;
-    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, 16);
-    return IpAddress::v6(bytes);
-  }
-  return std::nullopt;
+  auto endpoint = endpointOf(address);
+  if (!endpoint) return std::nullopt;
+  return endpoint->first;
 }
 
 }  // namespace
@@ -49,21 +41,8 @@ Result<IpAddress> sourceAddressFor(const IpAddress& peer) {
   bool v6 = peer.isV6();
   UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) return fail(std::string("socket: ") + std::strerror(errno));
-  sockaddr_storage address{};
-  socklen_t length;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&address);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(500);
-    std::memcpy(&a->sin6_addr, peer.data(), 16);
-    length = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&address);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(500);
-    std::memcpy(&a->sin_addr, peer.data(), 4);
-    length = sizeof *a;
-  }
+  sockaddr_storage address;
+  socklen_t length = toSockaddr(peer, 500, address);
   // connect() on a UDP socket only looks up the route.
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
     return fail("no route to " + peer.toString() + ": " + std::strerror(errno));

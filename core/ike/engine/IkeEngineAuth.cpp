@@ -9,6 +9,7 @@
 #include "ike/engine/MessageProtection.hpp"
 #include "ike/engine/RekeyTiming.hpp"
 #include "ike/engine/TrafficSelectorNarrowing.hpp"
+#include "ike/message/Message.hpp"
 
 namespace ikemesh::ike {
 
@@ -39,24 +40,6 @@ std::vector<Certificate> certificatesIn(const std::vector<Payload>& inner) {
     if (const auto* cert = payload.as<CertificatePayload>())
       out.push_back({static_cast<std::uint8_t>(cert->encoding), cert->data});
   return out;
-}
-
-const Payload* findPayload(const std::vector<Payload>& inner, PayloadType type) {
-  for (const auto& payload : inner)
-    if (payload.type == type) return &payload;
-  return nullptr;
-}
-
-const NotifyPayload* findNotify(const std::vector<Payload>& inner, NotifyType type) {
-  for (const auto& payload : inner)
-    if (const auto* n = payload.as<NotifyPayload>(); n && n->type == type) return n;
-  return nullptr;
-}
-
-const NotifyPayload* firstErrorNotify(const std::vector<Payload>& inner) {
-  for (const auto& payload : inner)
-    if (const auto* n = payload.as<NotifyPayload>(); n && isErrorNotify(n->type)) return n;
-  return nullptr;
 }
 
 }  // namespace

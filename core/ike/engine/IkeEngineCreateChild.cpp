@@ -7,6 +7,7 @@
 #include "ike/engine/IkeEngine.hpp"
 #include "ike/engine/NatDetection.hpp"
 #include "ike/engine/TrafficSelectorNarrowing.hpp"
+#include "ike/message/Message.hpp"
 
 namespace ikemesh::ike {
 
@@ -32,24 +33,6 @@ std::optional<std::uint64_t> ikeSpiValue(const Bytes& spi) {
   std::uint64_t value = 0;
   for (auto b : spi) value = (value << 8) | b;
   return value;
-}
-
-const Payload* findPayload(const std::vector<Payload>& inner, PayloadType type) {
-  for (const auto& payload : inner)
-    if (payload.type == type) return &payload;
-  return nullptr;
-}
-
-const NotifyPayload* findNotify(const std::vector<Payload>& inner, NotifyType type) {
-  for (const auto& payload : inner)
-    if (const auto* n = payload.as<NotifyPayload>(); n && n->type == type) return n;
-  return nullptr;
-}
-
-const NotifyPayload* firstErrorNotify(const std::vector<Payload>& inner) {
-  for (const auto& payload : inner)
-    if (const auto* n = payload.as<NotifyPayload>(); n && isErrorNotify(n->type)) return n;
-  return nullptr;
 }
 
 Payload kePayload(const KeyExchange& kex) {

@@ -23,10 +23,10 @@ std::vector<std::uint8_t> padded(std::span<const std::uint8_t> plaintext, std::s
 Result<std::vector<std::uint8_t>> sealInto(SkCipher& cipher, Message& message,
                                            std::span<const std::uint8_t> plaintext) {
   auto withPadding = padded(plaintext, cipher.blockLength());
-  std::vector<std::uint8_t> placeholder(cipher.protectedLength(withPadding.size()));
+  std::vector<std::uint8_t> sizedBody(cipher.protectedLength(withPadding.size()));
   auto& last = message.payloads.back().body;
-  if (auto* sk = std::get_if<EncryptedPayload>(&last)) sk->body = placeholder;
-  if (auto* skf = std::get_if<EncryptedFragmentPayload>(&last)) skf->body = placeholder;
+  if (auto* sk = std::get_if<EncryptedPayload>(&last)) sk->body = sizedBody;
+  if (auto* skf = std::get_if<EncryptedFragmentPayload>(&last)) skf->body = sizedBody;
   auto associated = encodeAssociatedData(message);
   if (!associated) return std::move(associated).error();
   auto body = cipher.encrypt(*associated, withPadding);

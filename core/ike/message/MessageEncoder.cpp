@@ -9,7 +9,7 @@ namespace ikemesh::ike {
 
 namespace {
 
-/// Appends big-endian numbers and bytes; lengths are written as placeholders and patched once
+/// Appends big-endian numbers and bytes; length fields are reserved first and filled in once
 /// the content behind them is known.
 class ByteWriter {
  public:
@@ -33,13 +33,13 @@ class ByteWriter {
 
   std::size_t size() const { return out_.size(); }
 
-  /// Writes a 16-bit placeholder and returns its offset.
-  std::size_t placeholder16() {
+  /// Reserves a 16-bit length field and returns its offset.
+  std::size_t reserveLength16() {
     std::size_t at = out_.size();
     u16(0);
     return at;
   }
-  /// Sets the placeholder at `at` to the number of bytes from `start` to the current end.
+  /// Sets the length field at `at` to the number of bytes from `start` to the current end.
   void patchLength16(std::size_t at, std::size_t start) {
     auto length = static_cast<std::uint16_t>(out_.size() - start);
     out_[at] = static_cast<std::uint8_t>(length >> 8);
@@ -54,7 +54,7 @@ void writeTransform(ByteWriter& out, const Transform& transform, bool last) {
   std::size_t start = out.size();
   out.u8(last ? 0 : 3);  // Last Substruc, §3.3.2
   out.u8(0);
-  std::size_t length = out.placeholder16();
+  std::size_t length = out.reserveLength16();
   out.u8(static_cast<std::uint8_t>(transform.type));
   out.u8(0);
   out.u16(transform.id);
@@ -75,7 +75,7 @@ void writeProposal(ByteWriter& out, const Proposal& proposal, bool last) {
   std::size_t start = out.size();
   out.u8(last ? 0 : 2);  // Last Substruc, §3.3.1
   out.u8(0);
-  std::size_t length = out.placeholder16();
+  std::size_t length = out.reserveLength16();
   out.u8(proposal.number);
   out.u8(static_cast<std::uint8_t>(proposal.protocol));
   out.u8(static_cast<std::uint8_t>(proposal.spi.size()));
@@ -182,7 +182,7 @@ void writeChain(ByteWriter& out, std::span<const Payload> payloads) {
     std::size_t start = out.size();
     out.u8(static_cast<std::uint8_t>(next));
     out.u8(0);  // critical bit zero for every payload we send (§2.5)
-    std::size_t length = out.placeholder16();
+    std::size_t length = out.reserveLength16();
     writeBody(out, payload.body);
     out.patchLength16(length, start);
   }
