@@ -1,4 +1,8 @@
-# ikemesh_add_plugin(NAME DESCRIPTOR file.json SOURCES ... [LIBRARIES ...])
+# ikemesh_add_plugin(NAME DESCRIPTOR file.json SOURCES ... [LIBRARIES ...] [OUTPUT_DIRECTORY dir])
+#
+# Used in the ikemesh tree and, installed with the SDK, by plugins built outside it
+# (find_package(ikemesh)); outside, modules land in ${CMAKE_BINARY_DIR}/plugins and install()
+# puts them in IKEMESH_PLUGIN_INSTALL_DIR under the project's install prefix.
 #
 # One naming chain (STYLE.md practice 7): plugins/NAME -> target ikemesh-NAME ->
 # ikemesh-NAME.so -> factory ikemesh_plugin_<NAME with _ for ->.
@@ -6,6 +10,10 @@
 #   ikemesh-NAME          the MODULE the daemon loads, with the JSON descriptor embedded in
 #                         its .ikemesh_plugin section;
 #   ikemesh-NAME-objects  the plugin's code alone, for tests and fuzzers that link it in.
+if(NOT DEFINED IKEMESH_BUILD_PLUGIN_DIR)
+  set(IKEMESH_BUILD_PLUGIN_DIR "${CMAKE_BINARY_DIR}/plugins")
+endif()
+
 function(ikemesh_add_plugin name)
   cmake_parse_arguments(ARG "" "DESCRIPTOR;OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT ARG_DESCRIPTOR)

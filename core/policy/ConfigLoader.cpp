@@ -52,15 +52,6 @@ struct Resolver {
   }
 };
 
-AuthBy authByFrom(std::string_view text) {
-  if (text == "ecdsa") return AuthBy::Ecdsa;
-  if (text == "rsa-sha2") return AuthBy::RsaSha2;
-  if (text == "null") return AuthBy::Null;
-  if (text == "secret") return AuthBy::Secret;
-  if (text == "never") return AuthBy::Never;
-  return AuthBy::RsaSig;
-}
-
 Shunt shuntFrom(std::string_view text) {
   if (text == "passthrough") return Shunt::Passthrough;
   if (text == "drop") return Shunt::Drop;
@@ -161,10 +152,10 @@ Connection connectionFrom(const ConfigSection& section, const EffectiveSettings&
   }
   if (auto v = get("authby")) {
     c.authBy.clear();
-    for (const auto& item : listFrom(*v)) c.authBy.push_back(authByFrom(item));
+    for (const auto& item : listFrom(*v)) c.authBy.push_back(item);
   }
-  if (auto v = get("leftauth")) c.leftAuth = authByFrom(*v);
-  if (auto v = get("rightauth")) c.rightAuth = authByFrom(*v);
+  if (auto v = get("leftauth")) c.leftAuth = *v;
+  if (auto v = get("rightauth")) c.rightAuth = *v;
   if (auto v = get("left")) c.left = endpointFrom(*v);
   if (auto v = get("right")) c.right = endpointFrom(*v);
   if (auto v = get("leftid")) c.leftId = *v;

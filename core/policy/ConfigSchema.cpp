@@ -124,7 +124,8 @@ ConfigSchema ConfigSchema::standard() {
       conn("authby", VT::EnumList,
            "How both ends authenticate, a comma-separated list: rsasig (RSA signatures, X.509), ecdsa, "
            "rsa-sha2 (RFC 8420 RSA-PSS), null (RFC 7619), secret (pre-shared key), never (no IKE, for "
-           "shunts). leftauth=/rightauth= override it per side.",
+           "shunts), or NAME for a method a plugin provides as feature auth.NAME. leftauth=/rightauth= "
+           "override it per side.",
            authbyValues));
   schema.add(
       conn("leftauth", VT::Enum, "How the local end authenticates itself; overrides authby=.", authMethods));
@@ -268,6 +269,24 @@ Result<void> ConfigSchema::declare(const KeyDeclaration& declaration) {
   else
     return fail(what + ": unknown scope '" + declaration.scope + "' (expected conn or setup)");
   keys_.push_back(std::move(definition));
+  return success();
+}
+
+Result<void> ConfigSchema::addAuthMethod(const std::string& name, const std::string& owner) {
+  const std::string what = "plugin '" + owner + "': authentication method '" + name + "'";
+  if (name.empty()) return fail(what + ": the name is empty");
+  for (char c : name) {
+    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
+        c != '-')
+      return fail(what + ": a method name holds only lower-case letters, digits and '-'");
+  }
+  for (const char* key : {"authby", "leftauth", "rightauth"}) {
+    auto it = std::find_if(keys_.begin(), keys_.end(), [&](const KeyDefinition& d) { return d.key == key; });
+    if (it == keys_.end()) continue;
+    if (std::find(it->values.begin(), it->values.end(), name) != it->values.end())
+      return fail(what + ": " + key + "=" + name + " already exists");
+    it->values.push_back(name);
+  }
   return success();
 }
 

@@ -72,6 +72,11 @@ class ConfigSchema {
   /// scope is not conn or setup.
   Result<void> declare(const KeyDeclaration& declaration);
 
+  /// Makes `name` a value of authby=, leftauth= and rightauth=: the method a plugin provides
+  /// as feature "auth.NAME" (strongSwan's way of naming plugin methods in `auth =`). Fails
+  /// when the name is already a value, or is not a plain word.
+  Result<void> addAuthMethod(const std::string& name, const std::string& owner);
+
   /// The key's definition, or nullptr when it is unknown. Aliases are returned as themselves;
   /// canonicalName() maps them.
   const KeyDefinition* find(std::string_view key) const;

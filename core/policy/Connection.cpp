@@ -24,18 +24,6 @@ std::string_view toString(ConnectionType value) {
   return "?";
 }
 
-std::string_view toString(AuthBy value) {
-  switch (value) {
-    case AuthBy::RsaSig: return "rsasig";
-    case AuthBy::Ecdsa: return "ecdsa";
-    case AuthBy::RsaSha2: return "rsa-sha2";
-    case AuthBy::Null: return "null";
-    case AuthBy::Secret: return "secret";
-    case AuthBy::Never: return "never";
-  }
-  return "?";
-}
-
 std::string_view toString(Shunt value) {
   switch (value) {
     case Shunt::None: return "none";

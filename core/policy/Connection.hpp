@@ -22,8 +22,6 @@ namespace ikemesh::policy {
 enum class AutoAction : std::uint8_t { Ignore, Add, Start, OnDemand };
 /// type=: a protected conn (Tunnel, Transport) or a shunt conn without IKE.
 enum class ConnectionType : std::uint8_t { Tunnel, Transport, Passthrough, Drop, Reject };
-/// authby= / leftauth= / rightauth= methods.
-enum class AuthBy : std::uint8_t { RsaSig, Ecdsa, RsaSha2, Null, Secret, Never };
 /// failureshunt= / negotiationshunt=.
 enum class Shunt : std::uint8_t { None, Passthrough, Drop, Hold, Reject };
 enum class Fragmentation : std::uint8_t { Yes, No, Force };
@@ -33,7 +31,6 @@ enum class DataplaneChoice : std::uint8_t { Xfrm, Tun, Auto };
 
 std::string_view toString(AutoAction value);
 std::string_view toString(ConnectionType value);
-std::string_view toString(AuthBy value);
 std::string_view toString(Shunt value);
 std::string_view toString(DataplaneChoice value);
 
@@ -79,9 +76,12 @@ struct Connection {
 
   AutoAction autoAction = AutoAction::Ignore;
   ConnectionType type = ConnectionType::Tunnel;
-  std::vector<AuthBy> authBy = {AuthBy::RsaSig};
-  std::optional<AuthBy> leftAuth;   ///< overrides authBy for our side
-  std::optional<AuthBy> rightAuth;  ///< overrides authBy for the peer's side
+  /// authby= / leftauth= / rightauth=: method names as written, Libreswan's (rsasig, ecdsa,
+  /// rsa-sha2, null, secret, never) or one a plugin provides as feature "auth.NAME"
+  /// (authFeature() maps a name to its feature).
+  std::vector<std::string> authBy = {"rsasig"};
+  std::optional<std::string> leftAuth;   ///< overrides authBy for our side
+  std::optional<std::string> rightAuth;  ///< overrides authBy for the peer's side
   Endpoint left;
   Endpoint right;
   std::string leftId;

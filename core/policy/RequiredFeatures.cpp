@@ -5,16 +5,18 @@
 
 namespace ikemesh::policy {
 
-std::string authFeature(AuthBy method) {
-  switch (method) {
-    case AuthBy::RsaSig:
-    case AuthBy::RsaSha2: return "auth.rsasig";
-    case AuthBy::Ecdsa: return "auth.ecdsa";
-    case AuthBy::Null: return "auth.null";
-    case AuthBy::Secret: return "auth.psk";
-    case AuthBy::Never: return "";
-  }
-  return "";
+std::string authFeature(std::string_view method) {
+  if (method == "rsasig" || method == "rsa-sha2") return "auth.rsasig";
+  if (method == "ecdsa") return "auth.ecdsa";
+  if (method == "null") return "auth.null";
+  if (method == "secret") return "auth.psk";
+  if (method == "never" || method.empty()) return "";
+  return "auth." + std::string(method);
+}
+
+bool isStandardAuthFeature(std::string_view feature) {
+  return feature == "auth.rsasig" || feature == "auth.ecdsa" || feature == "auth.null" ||
+         feature == "auth.psk" || feature == "auth.dnssec";
 }
 
 std::vector<RequiredFeature> requiredFeatures(const Connection& connection, bool kernelHasEsp) {
@@ -28,13 +30,12 @@ std::vector<RequiredFeature> requiredFeatures(const Connection& connection, bool
   };
 
   if (!connection.isShunt()) {
-    auto addMethods = [&](const std::optional<AuthBy>& sideAuth, const char* sideKey) {
+    auto addMethods = [&](const std::optional<std::string>& sideAuth, const char* sideKey) {
       if (sideAuth) {
-        add(authFeature(*sideAuth), sideKey, std::string(toString(*sideAuth)));
+        add(authFeature(*sideAuth), sideKey, *sideAuth);
         return;
       }
-      for (AuthBy method : connection.authBy)
-        add(authFeature(method), "authby", std::string(toString(method)));
+      for (const std::string& method : connection.authBy) add(authFeature(method), "authby", method);
     };
     // Our side signs with the method of leftauth= (or authby=).
     addMethods(connection.leftAuth, "leftauth");

@@ -22,8 +22,13 @@ struct RequiredFeature {
 };
 
 /// The feature that implements an authentication method: rsasig and rsa-sha2 -> auth.rsasig,
-/// ecdsa -> auth.ecdsa, null -> auth.null, secret -> auth.psk; never -> "" (no IKE).
-std::string authFeature(AuthBy method);
+/// ecdsa -> auth.ecdsa, null -> auth.null, secret -> auth.psk; never -> "" (no IKE); any
+/// other name is a plugin's method, NAME -> auth.NAME (ConfigSchema::addAuthMethod()).
+std::string authFeature(std::string_view method);
+
+/// Whether `feature` is one the standard method names (or rightrsasigkey=%dnsondemand) map
+/// to, so that a plugin providing it adds no new method name.
+bool isStandardAuthFeature(std::string_view feature);
 
 /// The features `connection` needs, without duplicates, in a stable order (auth first, then
 /// the dataplane). A conn with auto=ignore needs nothing. Shunt conns (passthrough, drop,

@@ -156,8 +156,8 @@ TEST(ConfigLoader, TypedValues) {
   const Connection& c = config->connections[0];
   EXPECT_EQ(c.autoAction, AutoAction::OnDemand);
   EXPECT_EQ(c.type, ConnectionType::Transport);
-  EXPECT_EQ(c.authBy, (std::vector<AuthBy>{AuthBy::RsaSig, AuthBy::Ecdsa}));
-  EXPECT_EQ(c.rightAuth, AuthBy::Null);
+  EXPECT_EQ(c.authBy, (std::vector<std::string>{"rsasig", "ecdsa"}));
+  EXPECT_EQ(c.rightAuth, "null");
   EXPECT_EQ(c.left.kind, Endpoint::Kind::Address);
   EXPECT_EQ(c.left.address, IpAddress::parse("192.0.2.1"));
   EXPECT_EQ(c.right.kind, Endpoint::Kind::Hostname);

@@ -90,5 +90,26 @@ TEST(ConfigSchema, BadDeclarationsAreRefused) {
             "plugin 'p': option 'a b': a key holds only letters, digits, '-', '_' and '.'");
 }
 
+TEST(ConfigSchema, PluginAuthMethodsBecomeAuthbyValues) {
+  ConfigSchema schema = ConfigSchema::standard();
+  EXPECT_EQ(firstError(schema, "conn a\n\tauthby=allowlist\n"),
+            "ipsec.conf:2: bad value 'allowlist' in authby=allowlist: expected one or more of rsasig, ecdsa, "
+            "rsa-sha2, null, secret, never");
+  ASSERT_TRUE(schema.addAuthMethod("allowlist", "auth-allowlist"));
+  auto config = ConfigLoader(schema, ParseOptions{.followIncludes = false})
+                    .loadText("conn a\n\tauthby=null,allowlist\n\trightauth=allowlist\n", "ipsec.conf");
+  ASSERT_TRUE(config) << config.toError().message;
+  EXPECT_EQ(config->connections[0].authBy, (std::vector<std::string>{"null", "allowlist"}));
+  EXPECT_EQ(config->connections[0].rightAuth, "allowlist");
+  EXPECT_EQ(schema.addAuthMethod("allowlist", "other").error().message,
+            "plugin 'other': authentication method 'allowlist': authby=allowlist already exists");
+  EXPECT_EQ(schema.addAuthMethod("null", "other").error().message,
+            "plugin 'other': authentication method 'null': authby=null already exists");
+  EXPECT_EQ(
+      schema.addAuthMethod("Bad Name", "p").error().message,
+      "plugin 'p': authentication method 'Bad Name': a method name holds only lower-case letters, digits "
+      "and '-'");
+}
+
 }  // namespace
 }  // namespace ikemesh::policy

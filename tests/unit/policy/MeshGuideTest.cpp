@@ -26,7 +26,7 @@ TEST(MeshGuide, MeshConfLoadsUnchanged) {
   ASSERT_NE(clear, nullptr);
   EXPECT_EQ(clear->autoAction, AutoAction::OnDemand);
   EXPECT_EQ(clear->type, ConnectionType::Passthrough);
-  EXPECT_EQ(clear->authBy, std::vector<AuthBy>{AuthBy::Never});
+  EXPECT_EQ(clear->authBy, std::vector<std::string>{"never"});
   EXPECT_EQ(clear->left.kind, Endpoint::Kind::DefaultRoute);
   EXPECT_EQ(clear->right.kind, Endpoint::Kind::Group);
 

@@ -32,6 +32,13 @@ TEST(RequiredFeatures, AuthMethodsMapToFeatures) {
   EXPECT_EQ(features(conn("\tauthby=rsasig,ecdsa\n")), (Names{"auth.rsasig", "auth.ecdsa", "dataplane.tun"}));
 }
 
+TEST(RequiredFeatures, PluginMethodNamesMapToTheirFeature) {
+  EXPECT_EQ(authFeature("allowlist"), "auth.allowlist");
+  EXPECT_EQ(authFeature("never"), "");
+  EXPECT_TRUE(isStandardAuthFeature("auth.dnssec"));
+  EXPECT_FALSE(isStandardAuthFeature("auth.allowlist"));
+}
+
 TEST(RequiredFeatures, ShuntsAndNeverNeedOnlyADataplane) {
   EXPECT_EQ(features(conn("\ttype=passthrough\n\tauthby=never\n")), (Names{"dataplane.tun"}));
   EXPECT_EQ(features(conn("\ttype=drop\n")), (Names{"dataplane.tun"}));
