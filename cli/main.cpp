@@ -72,8 +72,9 @@ void printPlugins(const QJsonObject& r) {
   }
   for (const auto& value : list) {
     auto p = value.toObject();
-    bool loaded = p["verdict"].toString() == "loaded";
-    std::cout << (loaded ? "loaded   " : "rejected ") << text(p["name"]);
+    const auto verdict = p["verdict"].toString().toStdString();
+    const bool loaded = verdict == "loaded";
+    std::cout << verdict << std::string(verdict.size() < 9 ? 9 - verdict.size() : 1, ' ') << text(p["name"]);
     if (p.contains("version")) std::cout << " " << text(p["version"]) << " (ABI " << text(p["abi"]) << ")";
     std::cout << "\n    file:     " << text(p["file"]) << "\n";
     if (!joined(p["provides"]).empty()) std::cout << "    provides: " << joined(p["provides"]) << "\n";

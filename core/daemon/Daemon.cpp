@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <set>
 
 #include <ikemesh/abi.hpp>
 
@@ -336,8 +337,33 @@ QJsonObject Daemon::pluginsJson() const {
     }
     list.append(entry);
   }
+  // Packages come and go under a running daemon: a loaded plugin whose file is gone keeps
+  // running until the daemon restarts, and a file that came later is not loaded until then.
+  std::set<std::string> known;
+  for (const auto& r : plugins_->records()) known.insert(r.path);
+  for (auto&& value : list) {
+    auto entry = value.toObject();
+    if (entry["verdict"] != "loaded" || std::filesystem::exists(entry["file"].toString().toStdString()))
+      continue;
+    entry["verdict"] = "removed";
+    entry["reason"] = "its file was removed after it was loaded; its features stay until ikemeshd restarts";
+    value = entry;
+  }
   QJsonArray dirs;
-  for (const auto& dir : options_.pluginDirs) dirs.append(QString::fromStdString(dir));
+  for (const auto& dir : options_.pluginDirs) {
+    dirs.append(QString::fromStdString(dir));
+    auto files = PluginLoader::pluginFiles(dir);
+    if (!files) continue;
+    for (const auto& file : *files) {
+      if (known.contains(file)) continue;
+      // ikemesh-NAME.so
+      const auto fileName = std::filesystem::path(file).filename().string();
+      list.append(QJsonObject{{"file", QString::fromStdString(file)},
+                              {"name", QString::fromStdString(fileName.substr(8, fileName.size() - 11))},
+                              {"verdict", "new"},
+                              {"reason", "installed after ikemeshd started; loaded when it restarts"}});
+    }
+  }
   return QJsonObject{{"plugins", list}, {"directories", dirs}};
 }
 

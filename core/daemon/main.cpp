@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "daemon/Daemon.hpp"
+#include "util/SystemdNotify.hpp"
 
 using namespace ikemesh;
 
@@ -226,7 +227,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     tellParent(readyFd, "ready");
+    // Type=notify: the unit is started once the sockets, plugins and policy are in place.
+    if (auto rc = notifyServiceManager("READY=1\nSTATUS=running"); !rc)
+      logger.warning("daemon", "cannot tell the service manager we are ready: " + rc.error().message);
     status = QCoreApplication::exec();
+    (void)notifyServiceManager("STOPPING=1");
   }
   logger.info("daemon", "stopped");
   return status;

@@ -66,23 +66,25 @@ void PluginLoader::reject(PluginRecord& record, std::string reason) {
   logger_.error(kTag, "plugin '" + record.name + "': rejected - " + record.reason + " (" + record.path + ")");
 }
 
+Result<std::vector<std::string>> PluginLoader::pluginFiles(const std::string& directory) {
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(directory, ec)) {
+    if (isPluginFileName(entry.path().filename().string())) files.push_back(entry.path().string());
+  }
+  if (ec) return fail("cannot read plugin directory " + directory + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 void PluginLoader::load(const std::vector<std::string>& directories) {
   for (const auto& directory : directories) {
-    std::error_code ec;
-    std::vector<std::string> files;
-    for (const auto& entry : fs::directory_iterator(directory, ec)) {
-      auto file = entry.path().filename().string();
-      if (!isPluginFileName(file)) {
-        trace("skipping " + entry.path().string() + ": not named ikemesh-NAME.so");
-        continue;
-      }
-      files.push_back(entry.path().string());
-    }
-    if (ec) {
-      logger_.warning(kTag, "cannot read plugin directory " + directory + ": " + ec.message());
+    auto listed = pluginFiles(directory);
+    if (!listed) {
+      logger_.warning(kTag, listed.error().message);
       continue;
     }
-    std::sort(files.begin(), files.end());
+    auto& files = *listed;
     trace("directory " + directory + ": " + std::to_string(files.size()) + " candidate(s)");
     for (auto& path : files) {
       PluginRecord record;

@@ -50,6 +50,10 @@ class PluginLoader {
   /// Scans `directories` in order and loads what passes. Call once; unloadAll() first to
   /// load again.
   void load(const std::vector<std::string>& directories);
+
+  /// The plugin files (`ikemesh-NAME.so`) in `directory`, sorted; an error when it cannot be
+  /// read. What load() considers, and what `ikemesh plugins` compares with later.
+  static Result<std::vector<std::string>> pluginFiles(const std::string& directory);
   /// Destroys the plugins in reverse load order, then unloads their files.
   void unloadAll();
 

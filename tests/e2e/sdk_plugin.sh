@@ -95,4 +95,14 @@ echo "not-an-address" >>"$etc/allowlist"
 if run n2 ping -c 1 -W 3 192.0.2.3 >&2; then ikm_fail "n2 -> n3 answered with a broken allowlist"; fi
 broken() { grep -q "allowlist-file=$etc/allowlist:4: 'not-an-address' is not an address or a prefix" "$IKM_TMP"/n[23]/daemon.log; }
 ikm_wait_for 10 "the bad line reported" broken
+
+ikm_log "a plugin file removed under the running daemon (a package removal) shows as removed; a new one as new"
+mv "$plugin_dir/ikemesh-auth-allowlist.so" "$IKM_TMP/ikemesh-auth-allowlist.so.removed"
+cp "$installed_plugins/ikemesh-auth-null.so" "$plugin_dir/ikemesh-auth-null.so"
+plugins=$(cli 1 plugins)
+echo "$plugins" >&2
+ikm_expect_contains "$plugins" "removed  auth-allowlist" "ikemesh plugins after the removal"
+ikm_expect_contains "$plugins" "new      auth-null" "ikemesh plugins after an install"
+cli 1 status >/dev/null || ikm_fail "the daemon stopped answering after its plugin file went away"
+run n1 ping -c 1 -W 5 192.0.2.2 >&2 || ikm_fail "the tunnel of the removed plugin's method stopped"
 ikm_pass
