@@ -19,6 +19,7 @@
 #include <ikemesh/abi.hpp>
 
 #include "daemon/LocalAddresses.hpp"
+#include "daemon/PluginSchema.hpp"
 #include "policy/RequiredFeatures.hpp"
 
 namespace ikemesh {
@@ -148,19 +149,7 @@ void Daemon::requestStop(const std::string& why) {
 void Daemon::declarePluginKeys() {
   for (const auto& record : plugins_->records()) {
     if (record.verdict != PluginRecord::Verdict::Loaded) continue;
-    // A plugin's own authentication method "auth.NAME" becomes a value of authby= and friends.
-    for (const auto& feature : record.descriptor->provides) {
-      if (!feature.starts_with("auth.") || policy::isStandardAuthFeature(feature)) continue;
-      if (auto rc = schema_.addAuthMethod(feature.substr(5), record.name); !rc)
-        logger_.error(kTag, rc.error().message + " - ignored");
-    }
-    for (const auto& option : record.descriptor->options) {
-      policy::KeyDeclaration declaration{option.key,   option.type, option.values,
-                                         option.scope, option.doc,  record.name};
-      if (auto rc = schema_.declare(declaration); !rc)
-        logger_.error(kTag, "plugin '" + record.name + "': config key '" + option.key + "' ignored - " +
-                                rc.error().message);
-    }
+    for (const auto& message : ikemesh::declarePluginKeys(schema_, *record.descriptor)) logger_.error(kTag, message);
   }
 }
 

@@ -17,6 +17,8 @@
 #include <memory>
 
 #include "daemon/Daemon.hpp"
+#include "daemon/PluginSchema.hpp"
+#include "policy/ConfigReference.hpp"
 #include "util/SystemdNotify.hpp"
 
 using namespace ikemesh;
@@ -53,8 +55,12 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
   QCommandLineOption loglevel("log-level", "debug, info, warning or error (default info).", "level");
   QCommandLineOption logfile("logfile", "Append the log to this file.", "file");
   QCommandLineOption syslogOption("syslog", "Log to syslog (default when detached without --logfile).");
+  QCommandLineOption reference(
+      "config-reference",
+      "Print ikemesh.conf(5), the reference of every configuration key of the core and "
+      "of the plugins in the plugin directories, and exit.");
   parser.addOptions({help, version, config, nssdir, ctl, plugindir, policies, ikePort, natPort, fwmark,
-                     rundir, nofork, loglevel, logfile, syslogOption});
+                     rundir, nofork, loglevel, logfile, syslogOption, reference});
   if (!parser.parse(args)) {
     std::cerr << "ikemeshd: " << parser.errorText().toStdString() << " (see ikemeshd --help)\n";
     return 2;
@@ -72,6 +78,16 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
     std::cout << "ikemeshd " IKEMESH_VERSION " (plugin SDK ABI " << kSdkAbiMajor << "." << kSdkAbiMinor
               << ")\n";
     return 0;
+  }
+  if (parser.isSet(reference)) {
+    std::vector<std::string> dirs;
+    for (const auto& dir : parser.values(plugindir)) dirs.push_back(dir.toStdString());
+    if (dirs.empty()) dirs.push_back(IKEMESH_PLUGIN_DIR);
+    std::vector<std::string> problems;
+    auto schema = schemaWithInstalledPlugins(dirs, problems);
+    for (const auto& problem : problems) std::cerr << "ikemeshd: " << problem << "\n";
+    std::cout << policy::configReferenceManPage(schema, IKEMESH_VERSION);
+    return problems.empty() ? 0 : 1;
   }
   auto& o = out.options;
   if (parser.isSet(config)) o.configFile = parser.value(config).toStdString();
