@@ -24,6 +24,9 @@ packages=(
   bsdutils
   # tests: an independent implementation checks our RFC 7427 signatures (auth-x509)
   openssl
+  # packaging: Debian packages built and checked (tests/packaging), installed into a debootstrap
+  # root, the unit verified with systemd-analyze, the Ansible role run (packaging/ansible)
+  dpkg-dev debhelper fakeroot lintian debootstrap systemd ansible
   # benchmarks: bench/tun_throughput.sh compares ikemesh with wireguard-go and with strongSwan's
   # userspace ESP (kernel-libipsec is in libcharon-extra-plugins, AES-GCM through OpenSSL in
   # libstrongswan-standard-plugins). strongswan-charon pulls strongswan-starter, whose service

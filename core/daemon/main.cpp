@@ -71,7 +71,8 @@ int parseCommandLine(int argc, char** argv, CommandLine& out) {
     return 2;
   }
   if (parser.isSet(help)) {
-    std::cout << parser.helpText().toStdString();
+    // Without a QCoreApplication the parser does not know our name.
+    std::cout << parser.helpText().replace("<executable_name>", "ikemeshd").toStdString();
     return 0;
   }
   if (parser.isSet(version)) {
