@@ -5,6 +5,7 @@
 # Debian 12 root made with debootstrap, verify the systemd unit there, start the installed
 # daemon (in a network namespace of this test) as systemd would (Type=notify), and list its
 # plugins from their package paths; then remove one plugin package under the running daemon.
+# Last, the Ansible role installs the same packages (ansible_role.sh).
 source "$IKEMESH_TEST_LIB"
 ikm_init debs
 debs="$IKM_TMP/debs"
@@ -124,4 +125,7 @@ in_root ikemesh status >/dev/null || ikm_fail "the daemon stopped answering"
 ikm_log "stop"
 in_root ikemesh stop >&2
 wait "$daemon_pid" || ikm_fail "ikemeshd exited with an error"
+
+ikm_log "the Ansible role with these packages (tests/packaging/ansible_role.sh)"
+bash "$IKEMESH_SOURCE/tests/packaging/ansible_role.sh" "$debs" || ikm_fail "the Ansible role"
 ikm_pass
