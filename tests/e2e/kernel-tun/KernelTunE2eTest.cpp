@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "FakeHost.hpp"
+#include <ikemesh/testkit/FakeHost.hpp>
 #include "TunDataplane.hpp"
 #include "util/UniqueFd.hpp"
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <map>
 
-#include "FakeHost.hpp"
+#include <ikemesh/testkit/FakeHost.hpp>
 #include "plugin/PluginLoader.hpp"
 
 using namespace ikemesh;
