@@ -33,6 +33,9 @@ struct TunOptions {
   /// + 8 UDP + 8 SPI/sequence + 8 IV + 3 padding + 2 trailer + 16 ICV = 85 octets). AES-CBC
   /// with HMAC-SHA2-512 adds up to 121; those few larger packets the kernel fragments.
   int mtu = 1400;
+  /// TUN offloads (IFF_VNET_HDR, TSO/USO with segmentation here, coalescing of received TCP)
+  /// and UDP GSO/GRO on the ESP-in-UDP socket; off: one packet per read, write and datagram.
+  bool offloads = true;
   RoutingTable::Config routing;
   /// Packets kept per destination while its SA is negotiated (DESIGN.md §2 step 2).
   std::size_t heldPacketsPerDestination = 8;
@@ -90,6 +93,10 @@ class TunDataplane final : public Dataplane {
     std::uint64_t dropped = 0;      ///< no SA and no policy that keeps or passes it, or a shunt
     std::uint64_t espRejected = 0;  ///< unknown SPI or failed decapsulation
     std::uint64_t sendErrors = 0;
+    std::uint64_t tunSuperPackets = 0;  ///< TUN reads that were GSO super-packets (TSO/USO)
+    std::uint64_t udpGsoSends = 0;      ///< datagrams sent as part of a UDP_SEGMENT batch
+    std::uint64_t udpGroReceives = 0;   ///< datagrams received inside a UDP_GRO buffer
+    std::uint64_t tunCoalesced = 0;     ///< decrypted packets written as part of a coalesced one
   };
   Statistics statistics() const;
 
@@ -136,7 +143,8 @@ class TunDataplane final : public Dataplane {
   };
   struct Counters {
     std::atomic<std::uint64_t> tunPacketsRead{0}, espSent{0}, espReceived{0}, ikeReceived{0}, held{0},
-        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, sendErrors{0};
+        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, sendErrors{0}, tunSuperPackets{0},
+        udpGsoSends{0}, udpGroReceives{0}, tunCoalesced{0};
   };
 
   TunDataplane(Host& host, const TunOptions& options, TunDevice tun, std::unique_ptr<RoutingTable> routing,
@@ -199,6 +207,10 @@ class TunDataplane final : public Dataplane {
   std::uint16_t udpLocalPort_ = 0;
   IkeReceiver* ike_ = nullptr;
   std::atomic<bool> stop_{false};
+  // Set when the adopted socket takes UDP_SEGMENT / UDP_GRO; GSO sending turns off for good
+  // when the kernel refuses a batch.
+  std::atomic<bool> udpGso_{false};
+  bool udpGro_ = false;
   Counters counters_;
   std::thread transmitter_;
   std::thread receiver_;

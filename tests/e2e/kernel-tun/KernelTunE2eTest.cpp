@@ -410,6 +410,23 @@ TEST_F(KernelTunE2e, BulkTcpTransferArrivesIntact) {
   ASSERT_TRUE(inbound.ok());
   EXPECT_EQ(inbound->integrityErrors, 0u);
   EXPECT_GT(inbound->bytes, 33554432u);
+  // The offloads carried the transfer: TSO super-packets from a's TUN device, UDP GSO batches
+  // out of a, GRO batches into b and coalesced writes to b's TUN device.
+  const auto sender = a->dataplane->statistics();
+  const auto receiver = b->dataplane->statistics();
+  std::printf(
+      "a: %llu TUN reads, %llu super-packets, %llu ESP sent (%llu in GSO batches); b: %llu ESP received "
+      "(%llu in GRO buffers), %llu written coalesced\n",
+      static_cast<unsigned long long>(sender.tunPacketsRead),
+      static_cast<unsigned long long>(sender.tunSuperPackets),
+      static_cast<unsigned long long>(sender.espSent), static_cast<unsigned long long>(sender.udpGsoSends),
+      static_cast<unsigned long long>(receiver.espReceived),
+      static_cast<unsigned long long>(receiver.udpGroReceives),
+      static_cast<unsigned long long>(receiver.tunCoalesced));
+  EXPECT_GT(sender.tunSuperPackets, 0u);
+  EXPECT_GT(sender.udpGsoSends, 0u);
+  EXPECT_GT(receiver.udpGroReceives, 0u);
+  EXPECT_GT(receiver.tunCoalesced, 0u);
 }
 
 TEST_F(KernelTunE2e, RekeyedSasTakeOverAndTheOldOnesGoWithoutAGap) {
