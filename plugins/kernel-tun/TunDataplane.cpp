@@ -38,6 +38,7 @@ constexpr std::size_t kMaxUdpSegments = 64;
 constexpr std::size_t kMaxUdpPayload = 65507;
 // Decrypted packets held for coalescing between writes to the TUN device.
 constexpr std::size_t kCoalescedPackets = 2048;
+constexpr std::size_t kRelocationArea = 1 << 20;
 // Room before a packet read from the TUN device for SPI | sequence | IV (at most 8 + 16), so
 // that it is encrypted where it lies.
 constexpr std::size_t kTransmitHeadroom = 32;
@@ -879,8 +880,12 @@ void TunDataplane::receiveLoop() {
   // Without IFF_VNET_HDR every output is a single packet, so nothing may be coalesced.
   TcpCoalescer coalescer(virtioHeader && options_.offloads ? kCoalescedPackets : 1);
   const bool coalesce = virtioHeader && options_.offloads;
+  // Transport-mode payloads of GRO buffers with their restored IP headers (see receive()).
+  std::vector<std::uint8_t> relocated(kRelocationArea);
+  std::size_t relocatedUsed = 0;
 
   auto writeOut = [&] {
+    relocatedUsed = 0;
     coalescer.flush([&](const iovec* vectors, int count) {
       const int skip = virtioHeader ? 0 : 1;  // the virtio header goes only to a device that wants it
       const auto packets = static_cast<std::uint64_t>(count - 1);
@@ -943,10 +948,19 @@ void TunDataplane::receiveLoop() {
     std::uint8_t* inner = data + result.payloadOffset;
     std::size_t innerLength = result.payloadLength;
     if (sa.esp->mode() == IpsecMode::Transport) {
-      // The restored header lies before this datagram's payload: in a GRO buffer, over the
-      // previous datagram's tail, which must be written out first.
-      if (!first) writeOut();
-      const std::size_t header = writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
+      // RFC 4303 §3.1.1: the IP header comes back before the payload. The first datagram of a
+      // buffer has headroom for it; in a GRO buffer the octets before a later datagram are the
+      // previous one's, still waiting to be written, so that payload moves to the relocation
+      // area (written out, and so emptied, when full).
+      const std::size_t header = sa.peer.isV4() ? 20 : 40;
+      if (!first) {
+        if (relocatedUsed + header + innerLength > relocated.size()) writeOut();
+        std::uint8_t* target = relocated.data() + relocatedUsed + header;
+        std::memcpy(target, inner, innerLength);
+        inner = target;
+        relocatedUsed += header + innerLength;
+      }
+      writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
       inner -= header;
       innerLength += header;
     } else {

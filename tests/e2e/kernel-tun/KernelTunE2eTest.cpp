@@ -137,6 +137,10 @@ struct RecordedIke final : IkeReceiver {
 const IpAddress kAddressA = *IpAddress::parse("192.0.2.1");
 const IpAddress kAddressB = *IpAddress::parse("192.0.2.2");
 const IpPrefix kMesh = *IpPrefix::parse("192.0.2.0/24");
+// The second link of kernel_tun.sh.
+const IpAddress kAddressA6 = *IpAddress::parse("2001:db8:4500::1");
+const IpAddress kAddressB6 = *IpAddress::parse("2001:db8:4500::2");
+const IpPrefix kMesh6 = *IpPrefix::parse("2001:db8:4500::/64");
 
 /// One node: its namespace, a host, the dataplane and the UDP 4500 socket the core would own.
 struct Node {
@@ -153,11 +157,20 @@ struct Node {
     }
     dataplane = std::move(*created);
     dataplane->setEvents(&events);
-    socket.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_in bound{};
-    bound.sin_family = AF_INET;
-    bound.sin_port = htons(4500);
-    if (!socket || ::bind(socket.get(), reinterpret_cast<sockaddr*>(&bound), sizeof bound) != 0) {
+    // An IPv6 node gets a dual-stack socket, as the core opens one.
+    const int family = address.isV4() ? AF_INET : AF_INET6;
+    socket.reset(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_storage bound{};
+    socklen_t boundLength = sizeof(sockaddr_in);
+    if (family == AF_INET) {
+      reinterpret_cast<sockaddr_in*>(&bound)->sin_family = AF_INET;
+      reinterpret_cast<sockaddr_in*>(&bound)->sin_port = htons(4500);
+    } else {
+      reinterpret_cast<sockaddr_in6*>(&bound)->sin6_family = AF_INET6;
+      reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port = htons(4500);
+      boundLength = sizeof(sockaddr_in6);
+    }
+    if (!socket || ::bind(socket.get(), reinterpret_cast<sockaddr*>(&bound), boundLength) != 0) {
       ADD_FAILURE() << "cannot bind UDP 4500 in " << ns;
       return false;
     }
@@ -211,7 +224,7 @@ void addSaPair(Node& a, Node& b, IpsecMode mode, const std::function<void(SaPara
 }
 
 PolicySpec trapSpec(const Node& node) {
-  return PolicySpec{"private", IpPrefix::host(node.address), kMesh, 0, 0, 0};
+  return PolicySpec{"private", IpPrefix::host(node.address), node.address.isV4() ? kMesh : kMesh6, 0, 0, 0};
 }
 
 /// A process started in the background (tcpdump), ended by its PID.
@@ -427,6 +440,49 @@ TEST_F(KernelTunE2e, BulkTcpTransferArrivesIntact) {
   EXPECT_GT(sender.udpGsoSends, 0u);
   EXPECT_GT(receiver.udpGroReceives, 0u);
   EXPECT_GT(receiver.tunCoalesced, 0u);
+}
+
+TEST_F(KernelTunE2e, Ipv6PingAndTcpTransferArriveIntactInBothModes) {
+  a = std::make_unique<Node>(nsA, kAddressA6);
+  b = std::make_unique<Node>(nsB, kAddressB6);
+  for (const auto mode : {IpsecMode::Transport, IpsecMode::Tunnel}) {
+    SCOPED_TRACE(mode == IpsecMode::Transport ? "transport mode" : "tunnel mode");
+    ASSERT_TRUE(a->start());
+    ASSERT_TRUE(b->start());
+    ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+    ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+    addSaPair(*a, *b, mode);
+    int status = -1;
+    auto output = inA("ping -6 -n -c 2 -i 0.2 -W 2 2001:db8:4500::2", &status);
+    ASSERT_EQ(status, 0) << output;
+    const std::string sent = workDir + "/six-sent.bin";
+    const std::string received = workDir + "/six-received.bin";
+    struct RemoveFiles {
+      std::vector<std::string> paths;
+      ~RemoveFiles() {
+        for (const auto& path : paths) std::remove(path.c_str());
+      }
+    } removeFiles{{sent, received}};
+    run("head -c 16777216 /dev/urandom > " + sent, &status);
+    ASSERT_EQ(status, 0);
+    Background listener({"ip", "netns", "exec", nsB, "socat", "-u", "TCP6-LISTEN:5001,reuseaddr",
+                         "OPEN:" + received + ",creat,trunc"});
+    ASSERT_TRUE(waitFor([&] {
+      return run("ip netns exec " + nsB + " ss -ltnH sport = :5001").find("5001") != std::string::npos;
+    }));
+    output = inA("socat -u OPEN:" + sent + " TCP6:[2001:db8:4500::2]:5001", &status);
+    ASSERT_EQ(status, 0) << output;
+    ASSERT_EQ(listener.wait(10s), 0);
+    EXPECT_EQ(run("sha256sum < " + sent), run("sha256sum < " + received));
+    auto inbound = b->dataplane->counters(SaRef{0x1000, kAddressB6});
+    ASSERT_TRUE(inbound.ok());
+    EXPECT_GT(inbound->bytes, 16777216u);
+    // TSO6 super-packets were cut on a, the segments coalesced again on b.
+    EXPECT_GT(a->dataplane->statistics().tunSuperPackets, 0u);
+    EXPECT_GT(b->dataplane->statistics().tunCoalesced, 0u);
+    a->stop();
+    b->stop();
+  }
 }
 
 TEST_F(KernelTunE2e, RekeyedSasTakeOverAndTheOldOnesGoWithoutAGap) {
