@@ -32,6 +32,7 @@ SegmentResult GsoSegmenter::split(const VirtioNetHeader& header, std::span<std::
                                   const SegmentSlots& out, std::span<std::size_t> lengths) noexcept {
   const std::size_t slots = std::min(out.count, lengths.size());
   if (header.gsoType == VirtioNetHeader::kGsoNone) {
+    if (packet.empty()) return {SegmentStatus::Malformed, 0};
     if (slots == 0) return {SegmentStatus::TooManySegments, 0};
     if (packet.size() > out.capacity) return {SegmentStatus::SlotTooSmall, 0};
     if ((header.flags & VirtioNetHeader::kNeedsChecksum) && !completeChecksum(header, packet))
