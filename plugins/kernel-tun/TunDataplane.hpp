@@ -80,6 +80,8 @@ class TunDataplane final : public Dataplane {
   bool adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) override;
 
   const std::string& deviceName() const noexcept { return tun_.name(); }
+  /// What the TUN device offloads ("none", or "vnet-hdr csum tso4 ..."), for logs and tests.
+  std::string deviceOffloads() const { return tun_.describeOffloads(); }
 
   /// What the fast path did, for tests and status.
   struct Statistics {
