@@ -621,6 +621,9 @@ void TunDataplane::transmitLoop() {
   std::array<iovec, 2> readVectors{iovec{&virtioHeader, virtioLength},
                                    iovec{readBuffer.data(), readBuffer.size()}};
   std::vector<std::vector<std::uint8_t>> released;
+  // Slots filled since the last flush, and ESP packets among them waiting to be sent: a packet
+  // that is held, passed or dropped uses a slot but sends nothing.
+  std::size_t usedSlots = 0;
   std::size_t pending = 0;
 
   // Sends messages[0, count) with sendmmsg; a message the kernel refuses is skipped (e.g. no
@@ -669,7 +672,7 @@ void TunDataplane::transmitLoop() {
     const int fd = udpFd_.load();
     if (fd < 0) {
       counters_.sendErrors.fetch_add(pending, std::memory_order_relaxed);
-      pending = 0;
+      pending = usedSlots = 0;
       return;
     }
     const bool gso = udpGso_.load(std::memory_order_relaxed);
@@ -704,7 +707,7 @@ void TunDataplane::transmitLoop() {
       first = end;
     }
     sendMessages(fd, count);
-    pending = 0;
+    pending = usedSlots = 0;
   };
 
   // Handles one packet in slot `slot`; the caller holds the lock.
@@ -795,17 +798,18 @@ void TunDataplane::transmitLoop() {
   // Segments what one read gave into free slots and handles each segment; false when it needs
   // more free slots than there are (the caller flushes and tries again).
   auto segmentAndHandle = [&](std::size_t length) -> bool {
-    const SegmentSlots slots{buffers.data() + pending * capacity + kTransmitHeadroom, capacity,
-                             static_cast<std::size_t>(tun_.mtu()), kTransmitSlots - pending};
+    const SegmentSlots slots{buffers.data() + usedSlots * capacity + kTransmitHeadroom, capacity,
+                             static_cast<std::size_t>(tun_.mtu()), kTransmitSlots - usedSlots};
     const auto result = GsoSegmenter::split(virtioHeader, {readBuffer.data(), length}, slots, segmentLengths);
-    if (result.status == SegmentStatus::TooManySegments && pending > 0) return false;
+    if (result.status == SegmentStatus::TooManySegments && usedSlots > 0) return false;
     if (result.status != SegmentStatus::Ok) {
       counters_.dropped.fetch_add(1, std::memory_order_relaxed);
       return true;
     }
     if (virtioHeader.gsoType != VirtioNetHeader::kGsoNone)
       counters_.tunSuperPackets.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t first = pending;
+    const std::size_t first = usedSlots;
+    usedSlots += result.segments;
     for (std::size_t i = 0; i < result.segments; ++i) handle(first + i, segmentLengths[i]);
     return true;
   };
@@ -827,11 +831,11 @@ void TunDataplane::transmitLoop() {
     // They were segments already when they were held.
     for (std::size_t next = 0; next < released.size();) {
       std::shared_lock lock(stateMutex_);
-      for (; next < released.size() && pending < kTransmitSlots; ++next) {
+      for (; next < released.size() && usedSlots < kTransmitSlots; ++next) {
         const auto& packet = released[next];
         if (packet.size() > static_cast<std::size_t>(tun_.mtu())) continue;
-        std::memcpy(buffers.data() + pending * capacity + kTransmitHeadroom, packet.data(), packet.size());
-        handle(pending, packet.size());
+        std::memcpy(buffers.data() + usedSlots * capacity + kTransmitHeadroom, packet.data(), packet.size());
+        handle(usedSlots++, packet.size());
       }
       lock.unlock();
       flush();
@@ -841,7 +845,7 @@ void TunDataplane::transmitLoop() {
       std::shared_lock lock(stateMutex_);
       std::size_t read = 0;
       // Read while a worst-case super-packet at the MTU's segment size still has free slots.
-      while (pending + kSlotsPerRead <= kTransmitSlots) {
+      while (usedSlots + kSlotsPerRead <= kTransmitSlots) {
         const ssize_t n = ::readv(tun_.fd(), readVectors.data(), 2);
         if (n < 0 && errno != EAGAIN && errno != EINTR) reportWorkerFailure("reading the TUN device", errno);
         if (n <= static_cast<ssize_t>(virtioLength)) break;

@@ -177,7 +177,8 @@ TEST(GsoSegmenter, InconsistentHeadersAreRefused) {
   none.checksumOffset = 3020;
   auto small = tcpPacket({.payload = 10});
   EXPECT_EQ(GsoSegmenter::split(none, small, out.slots(), out.lengths).status, SegmentStatus::Malformed);
-  EXPECT_EQ(GsoSegmenter::split(VirtioNetHeader{}, {}, out.slots(), out.lengths).status, SegmentStatus::Malformed);
+  EXPECT_EQ(GsoSegmenter::split(VirtioNetHeader{}, {}, out.slots(), out.lengths).status,
+            SegmentStatus::Malformed);
 }
 
 TEST(GsoSegmenter, TooFewOrTooSmallSlotsAreReported) {
