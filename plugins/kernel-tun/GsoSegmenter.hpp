@@ -38,15 +38,15 @@ struct SegmentResult {
 ///   it partial (VirtioNetHeader::kNeedsChecksum: sum from csum_start to the end, seeded by the
 ///   pseudo-header the kernel put into the field at csum_start + csum_offset).
 /// * TCPV4, TCPV6: segments of gso_size payload octets each (the last may be shorter) with the
-///   IP and TCP header copied; per segment the IPv4 total length, identification (+1 each,
-///   RFC 6864 §4.1: the sender's counter) and header checksum, or the IPv6 payload length; the
+///   IP and TCP header copied; per segment the IPv4 total length, identification (+1 per
+///   segment, as Linux's own segmentation does) and header checksum, or the IPv6 payload length; the
 ///   TCP sequence number advanced by the payload before it; FIN and PSH only on the last
-///   segment and CWR only on the first (RFC 3168 §6.1.2, as Linux TSO does); the TCP checksum.
+///   segment and CWR only on the first (as Linux's tcp_gso_segment does); the TCP checksum.
 /// * UDP_L4 (USO): datagrams of gso_size payload octets with their own UDP length and checksum
 ///   (a computed 0 is sent as 0xffff, RFC 768).
 ///
-/// The header lengths are taken from the packet, not from hdr_len (which the kernel may set to
-/// a larger value, as wireguard-go notes). The input is the kernel's and is trusted only as
+/// The header lengths are taken from the packet (IHL, TCP data offset), not from hdr_len, which
+/// is only a hint. The input is the kernel's and is trusted only as
 /// far as it is checked here: every offset is bounds-checked.
 ///
 /// Threading: stateless; no allocation.

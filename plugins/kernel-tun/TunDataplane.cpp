@@ -880,10 +880,9 @@ void TunDataplane::receiveLoop() {
     std::uint8_t bytes[128];
   };
   std::array<Control, kBatch> controls{};
+  // Without IFF_VNET_HDR (no offloads) a write is one bare packet: nothing is coalesced.
   const bool virtioHeader = tun_.virtioHeader();
-  // Without IFF_VNET_HDR every output is a single packet, so nothing may be coalesced.
-  TcpCoalescer coalescer(virtioHeader && options_.offloads ? kCoalescedPackets : 1);
-  const bool coalesce = virtioHeader && options_.offloads;
+  TcpCoalescer coalescer(virtioHeader ? kCoalescedPackets : 1);
   // Transport-mode payloads of GRO buffers with their restored IP headers (see receive()).
   std::vector<std::uint8_t> relocated(kRelocationArea);
   std::size_t relocatedUsed = 0;
@@ -979,7 +978,7 @@ void TunDataplane::receiveLoop() {
     lock.unlock();
     if (coalescer.full()) writeOut();
     coalescer.add({inner, innerLength});
-    if (!coalesce) writeOut();
+    if (!virtioHeader) writeOut();
   };
 
   while (!stop_.load(std::memory_order_relaxed)) {

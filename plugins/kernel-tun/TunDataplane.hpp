@@ -54,11 +54,15 @@ struct TunOptions {
 /// peer leave by the main table. The longest prefix wins; for one prefix the newest policy wins
 /// and the one below it comes back when it is removed.
 ///
-/// Fast path: one thread reads the TUN device in bursts, encrypts in place and sends ESP in
-/// UDP with sendmmsg; another reads the adopted UDP socket with recvmmsg, hands IKE messages
-/// (non-ESP marker) to the IkeReceiver, decrypts ESP in place and writes the inner packets to
-/// the TUN device. A packet to a destination without SA that hits a trap becomes an Acquire
-/// (posted to the main thread) and is held until addSa() for it, a shunt, or removal.
+/// Fast path: one thread reads the TUN device in bursts, cuts TSO/USO super-packets into
+/// packets (GsoSegmenter), encrypts in place and sends ESP in UDP with sendmmsg, batches to one
+/// peer as UDP GSO messages; another reads the adopted UDP socket with recvmmsg (UDP GRO
+/// buffers split by their segment size), hands IKE messages (non-ESP marker) to the
+/// IkeReceiver, decrypts ESP in place and writes the inner packets to the TUN device, TCP
+/// segments of one flow coalesced into one write (TcpCoalescer). Without `offloads` (or when
+/// the kernel lacks them) every read, write and datagram is one packet. A packet to a destination without SA
+/// that hits a trap becomes an Acquire (posted to the main thread) and is held until addSa() for it, a shunt,
+/// or removal.
 ///
 /// Threading: the Dataplane members on the main thread (SDK contract). Everything the kernel
 /// sees is created in the network namespace of the thread that calls create().
