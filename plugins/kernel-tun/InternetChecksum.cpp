@@ -34,9 +34,11 @@ std::uint64_t InternetChecksum::add(std::span<const std::uint8_t> data, std::uin
     p += 8;
     left -= 8;
   }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, p, left);  // the remaining 0-7 octets, zero-padded (§1: an odd last octet)
-  addCarry(tail);
+  if (left > 0) {  // the remaining 1-7 octets, zero-padded (§1: an odd last octet)
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, p, left);
+    addCarry(tail);
+  }
   std::uint16_t folded = fold(native);
   if constexpr (std::endian::native == std::endian::little)
     folded = static_cast<std::uint16_t>((folded >> 8) | (folded << 8));
