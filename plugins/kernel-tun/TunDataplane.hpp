@@ -33,6 +33,9 @@ struct TunOptions {
   /// + 8 UDP + 8 SPI/sequence + 8 IV + 3 padding + 2 trailer + 16 ICV = 85 octets). AES-CBC
   /// with HMAC-SHA2-512 adds up to 121; those few larger packets the kernel fragments.
   int mtu = 1400;
+  /// TUN offloads (IFF_VNET_HDR, TSO/USO with segmentation here, coalescing of received TCP)
+  /// and UDP GSO/GRO on the ESP-in-UDP socket; off: one packet per read, write and datagram.
+  bool offloads = true;
   RoutingTable::Config routing;
   /// Packets kept per destination while its SA is negotiated (DESIGN.md §2 step 2).
   std::size_t heldPacketsPerDestination = 8;
@@ -51,11 +54,15 @@ struct TunOptions {
 /// peer leave by the main table. The longest prefix wins; for one prefix the newest policy wins
 /// and the one below it comes back when it is removed.
 ///
-/// Fast path: one thread reads the TUN device in bursts, encrypts in place and sends ESP in
-/// UDP with sendmmsg; another reads the adopted UDP socket with recvmmsg, hands IKE messages
-/// (non-ESP marker) to the IkeReceiver, decrypts ESP in place and writes the inner packets to
-/// the TUN device. A packet to a destination without SA that hits a trap becomes an Acquire
-/// (posted to the main thread) and is held until addSa() for it, a shunt, or removal.
+/// Fast path: one thread reads the TUN device in bursts, cuts TSO/USO super-packets into
+/// packets (GsoSegmenter), encrypts in place and sends ESP in UDP with sendmmsg, batches to one
+/// peer as UDP GSO messages; another reads the adopted UDP socket with recvmmsg (UDP GRO
+/// buffers split by their segment size), hands IKE messages (non-ESP marker) to the
+/// IkeReceiver, decrypts ESP in place and writes the inner packets to the TUN device, TCP
+/// segments of one flow coalesced into one write (TcpCoalescer). Without `offloads` (or when
+/// the kernel lacks them) every read, write and datagram is one packet. A packet to a destination without SA
+/// that hits a trap becomes an Acquire (posted to the main thread) and is held until addSa() for it, a shunt,
+/// or removal.
 ///
 /// Threading: the Dataplane members on the main thread (SDK contract). Everything the kernel
 /// sees is created in the network namespace of the thread that calls create().
@@ -77,6 +84,8 @@ class TunDataplane final : public Dataplane {
   bool adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) override;
 
   const std::string& deviceName() const noexcept { return tun_.name(); }
+  /// What the TUN device offloads ("none", or "vnet-hdr csum tso4 ..."), for logs and tests.
+  std::string deviceOffloads() const { return tun_.describeOffloads(); }
 
   /// What the fast path did, for tests and status.
   struct Statistics {
@@ -90,6 +99,10 @@ class TunDataplane final : public Dataplane {
     std::uint64_t dropped = 0;      ///< no SA and no policy that keeps or passes it, or a shunt
     std::uint64_t espRejected = 0;  ///< unknown SPI or failed decapsulation
     std::uint64_t sendErrors = 0;
+    std::uint64_t tunSuperPackets = 0;  ///< TUN reads that were GSO super-packets (TSO/USO)
+    std::uint64_t udpGsoSends = 0;      ///< datagrams sent as part of a UDP_SEGMENT batch
+    std::uint64_t udpGroReceives = 0;   ///< datagrams received inside a UDP_GRO buffer
+    std::uint64_t tunCoalesced = 0;     ///< decrypted packets written as part of a coalesced one
   };
   Statistics statistics() const;
 
@@ -136,7 +149,8 @@ class TunDataplane final : public Dataplane {
   };
   struct Counters {
     std::atomic<std::uint64_t> tunPacketsRead{0}, espSent{0}, espReceived{0}, ikeReceived{0}, held{0},
-        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, sendErrors{0};
+        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, sendErrors{0}, tunSuperPackets{0},
+        udpGsoSends{0}, udpGroReceives{0}, tunCoalesced{0};
   };
 
   TunDataplane(Host& host, const TunOptions& options, TunDevice tun, std::unique_ptr<RoutingTable> routing,
@@ -199,6 +213,10 @@ class TunDataplane final : public Dataplane {
   std::uint16_t udpLocalPort_ = 0;
   IkeReceiver* ike_ = nullptr;
   std::atomic<bool> stop_{false};
+  // Set when the adopted socket takes UDP_SEGMENT / UDP_GRO; GSO sending turns off for good
+  // when the kernel refuses a batch.
+  std::atomic<bool> udpGso_{false};
+  bool udpGro_ = false;
   Counters counters_;
   std::thread transmitter_;
   std::thread receiver_;
