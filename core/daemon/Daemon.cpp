@@ -69,6 +69,14 @@ Result<void> Daemon::start() {
       std::make_unique<PluginLoader>(logger_, [this](const PluginDescriptor& d) -> std::unique_ptr<Host> {
         return std::make_unique<QtHost>(d.name, logger_, workers_, this);
       });
+  // Plugins read their `config setup` keys while they are constructed: read the configuration
+  // once before, with the keys their descriptors declare (read from the files; no plugin code
+  // runs). Its mistakes are reported by the load after the plugins, which knows their verdicts.
+  std::vector<std::string> unreadable;
+  if (auto early = policy::loadMeshPolicy(options_.configFile,
+                                          schemaWithInstalledPlugins(options_.pluginDirs, unreadable),
+                                          options_.policiesDir))
+    policy_ = std::make_unique<policy::MeshPolicy>(std::move(early).value());
   plugins_->load(options_.pluginDirs);
   declarePluginKeys();
   auto loaded = loadPolicy();
@@ -149,7 +157,8 @@ void Daemon::requestStop(const std::string& why) {
 void Daemon::declarePluginKeys() {
   for (const auto& record : plugins_->records()) {
     if (record.verdict != PluginRecord::Verdict::Loaded) continue;
-    for (const auto& message : ikemesh::declarePluginKeys(schema_, *record.descriptor)) logger_.error(kTag, message);
+    for (const auto& message : ikemesh::declarePluginKeys(schema_, *record.descriptor))
+      logger_.error(kTag, message);
   }
 }
 
