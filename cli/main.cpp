@@ -152,8 +152,8 @@ std::string usage() {
     out += line;
   }
   out += "  watch      print the daemon's log as it happens (Ctrl-C to end)\n";
-  out += "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage() +
-         cli::hostKeyCommandsUsage();
+  out +=
+      "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage() + cli::hostKeyCommandsUsage();
   return out;
 }
 

@@ -2,6 +2,8 @@
 #include "DnssecAuthMethod.hpp"
 
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "IpsecKeyRecord.hpp"
 #include "PublishedKeyCheck.hpp"
@@ -9,6 +11,39 @@
 #include "SignatureScheme.hpp"
 
 namespace ikemesh::authdnssec {
+
+namespace {
+constexpr const char* kDefaultResolver = "127.0.0.1";
+}  // namespace
+
+Result<std::shared_ptr<const LookupSettings>> lookupSettingsFrom(const Host& host) {
+  auto settings = std::make_shared<LookupSettings>();
+  if (auto enable = host.configValue("", "dnssec-enable")) settings->enabled = *enable != "no";
+  const std::string resolver = host.configValue("", "dnssec-resolver").value_or(kDefaultResolver);
+  auto address = IpAddress::parse(resolver);
+  if (!address) return fail("dnssec-resolver=" + resolver + ": not an IPv4 or IPv6 address");
+  settings->resolver = *address;
+  if (auto port = host.configValue("", "dnssec-resolver-port")) {
+    const long value = std::strtol(port->c_str(), nullptr, 10);
+    if (value <= 0 || value > 65535) return fail("dnssec-resolver-port=" + *port + ": not a port (1-65535)");
+    settings->port = static_cast<std::uint16_t>(value);
+  }
+  if (!settings->enabled) return std::shared_ptr<const LookupSettings>(std::move(settings));
+  auto anchors = host.configValue("", "dnssec-anchors");
+  if (!anchors || anchors->empty())
+    return fail(
+        "config setup has no dnssec-anchors=: keys from DNS are validated from a trust anchor "
+        "(a file of DS or DNSKEY records), and none is configured");
+  std::ifstream file(*anchors);
+  if (!file) return fail("dnssec-anchors=" + *anchors + ": cannot read the file");
+  std::stringstream text;
+  text << file.rdbuf();
+  auto parsed = parseTrustAnchors(text.str(), *anchors);
+  if (!parsed) return parsed.error();
+  settings->anchorsSource = *anchors;
+  settings->anchors = std::shared_ptr<const ldns_rr_list>(parsed->release(), LdnsRrListDeepFree{});
+  return std::shared_ptr<const LookupSettings>(std::move(settings));
+}
 
 Validation lookupIpsecKey(const LookupSettings& settings, const std::string& name) {
   auto transport = ResolverTransport::create(settings.resolver, settings.port, settings.timeout);
@@ -48,16 +83,20 @@ Result<std::string> publishedName(const Identity& id, const IpAddress& peerAddre
   }
 }
 
-DnssecAuthMethod::DnssecAuthMethod(Host& host, std::shared_ptr<authx509::NssDatabase> database,
-                                   std::shared_ptr<const LookupSettings> settings)
-    : host_(host),
-      database_(std::move(database)),
-      settings_(std::move(settings)),
-      cache_(host,
-             [settings = settings_](const std::string& name) { return lookupIpsecKey(*settings, name); }) {}
+DnssecAuthMethod::DnssecAuthMethod(Host& host, std::shared_ptr<authx509::NssDatabase> database)
+    : host_(host), database_(std::move(database)), cache_(host) {}
+
+void DnssecAuthMethod::fetch(const std::string& name, std::shared_ptr<const LookupSettings> settings,
+                             IpsecKeyCache::Callback done) {
+  cache_.fetch(
+      name, [settings = std::move(settings), name] { return lookupIpsecKey(*settings, name); },
+      std::move(done));
+}
 
 Result<LocalCredential> DnssecAuthMethod::localCredential(const std::string& connection) {
-  if (!settings_->enabled)
+  auto settings = lookupSettingsFrom(host_);
+  if (!settings) return settings.error();
+  if (!(*settings)->enabled)
     return fail("conn '" + connection +
                 "': keys from DNS (%dnsondemand) need DNSSEC, but config setup has dnssec-enable=no");
   if (auto key = database_->privateKey(kHostKeyNickname); !key) return key.error();
@@ -100,14 +139,20 @@ void DnssecAuthMethod::exchangeStarting(const std::string& connection, const IpA
                                         const IpAddress& peerAddress) {
   (void)connection;
   (void)localAddress;
-  if (!settings_->enabled) return;
+  auto settings = lookupSettingsFrom(host_);
+  if (!settings || !(*settings)->enabled) return;  // verify() says why
   // Most peers of a mesh are known by address; an FQDN ID is only known at IKE_AUTH.
-  cache_.fetch(reverseName({peerAddress.data(), peerAddress.size()}), {});
+  fetch(reverseName({peerAddress.data(), peerAddress.size()}), std::move(*settings), {});
 }
 
 void DnssecAuthMethod::verify(const AuthExchange& exchange, const PeerClaim& claim,
                               std::function<void(Result<VerifiedPeer>)> done) {
-  if (!settings_->enabled) {
+  auto settings = lookupSettingsFrom(host_);
+  if (!settings) {
+    done(settings.error());
+    return;
+  }
+  if (!(*settings)->enabled) {
     done(fail("conn '" + exchange.connection +
               "': rightrsasigkey=%dnsondemand needs DNSSEC, but config setup has dnssec-enable=no"));
     return;
@@ -118,26 +163,29 @@ void DnssecAuthMethod::verify(const AuthExchange& exchange, const PeerClaim& cla
     return;
   }
   Host* host = &host_;
-  cache_.fetch(*name, [host, name = *name, claim, octets = exchange.signedOctets,
-                       done = std::move(done)](const Validation& answer) mutable {
-    if (!answer.secure()) {
-      const std::string line =
-          std::string(verdictName(answer.verdict)) + ": IPSECKEY " + name + " refused: " + answer.reason;
-      host->log(LogLevel::Warning, line);
-      done(fail(line));
-      return;
-    }
-    host->log(LogLevel::Info, "IPSECKEY " + name + ": " + std::to_string(answer.rdatas.size()) +
-                                  " secure record(s) (" + answer.reason + ")");
-    host->submitWork([host, name, claim = std::move(claim), octets = std::move(octets),
-                      rdatas = answer.rdatas, done = std::move(done)]() mutable {
-      auto checked = verifyWithPublishedKeys(rdatas, claim.auth, octets, name);
-      Result<VerifiedPeer> verified = checked ? Result<VerifiedPeer>(VerifiedPeer{displayIdentity(claim.id)})
-                                              : Result<VerifiedPeer>(checked.error());
-      host->postToMain(
-          [verified = std::move(verified), done = std::move(done)]() mutable { done(std::move(verified)); });
-    });
-  });
+  fetch(*name, std::move(*settings),
+        [host, name = *name, claim, octets = exchange.signedOctets,
+         done = std::move(done)](const Validation& answer) mutable {
+          if (!answer.secure()) {
+            // The verdict first, then the link of the chain that failed (which names the record).
+            const std::string line = std::string(verdictName(answer.verdict)) + ": refused " + answer.reason;
+            host->log(LogLevel::Warning, line);
+            done(fail(line));
+            return;
+          }
+          host->log(LogLevel::Info, "IPSECKEY " + name + ": " + std::to_string(answer.rdatas.size()) +
+                                        " secure record(s) (" + answer.reason + ")");
+          host->submitWork([host, name, claim = std::move(claim), octets = std::move(octets),
+                            rdatas = answer.rdatas, done = std::move(done)]() mutable {
+            auto checked = verifyWithPublishedKeys(rdatas, claim.auth, octets, name);
+            Result<VerifiedPeer> verified =
+                checked ? Result<VerifiedPeer>(VerifiedPeer{displayIdentity(claim.id)})
+                        : Result<VerifiedPeer>(checked.error());
+            host->postToMain([verified = std::move(verified), done = std::move(done)]() mutable {
+              done(std::move(verified));
+            });
+          });
+        });
 }
 
 }  // namespace ikemesh::authdnssec

@@ -30,6 +30,11 @@ struct LookupSettings {
   std::chrono::milliseconds timeout{3000};
 };
 
+/// The settings `config setup` gives now (dnssec-enable=, dnssec-anchors=, dnssec-resolver=,
+/// dnssec-resolver-port=), or why they cannot work (the anchor file's file:line). Read at
+/// every exchange, so that a reload applies: plugins are made before the config is read.
+Result<std::shared_ptr<const LookupSettings>> lookupSettingsFrom(const Host& host);
+
 /// The validating lookup a worker runs: IPSECKEY `name` through the configured resolver.
 Validation lookupIpsecKey(const LookupSettings& settings, const std::string& name);
 
@@ -39,8 +44,7 @@ Result<std::string> publishedName(const Identity& id, const IpAddress& peerAddre
 
 class DnssecAuthMethod final : public AuthMethod, public PeerLookahead {
  public:
-  DnssecAuthMethod(Host& host, std::shared_ptr<authx509::NssDatabase> database,
-                   std::shared_ptr<const LookupSettings> settings);
+  DnssecAuthMethod(Host& host, std::shared_ptr<authx509::NssDatabase> database);
 
   /// leftid= (@fqdn or an address), else the address the IKE SA uses (an empty address ID,
   /// auth.hpp); an error when the NSS database holds no host key.
@@ -57,9 +61,12 @@ class DnssecAuthMethod final : public AuthMethod, public PeerLookahead {
                         const IpAddress& peerAddress) override;
 
  private:
+  /// Starts or joins the lookup of `name` with `settings`; `done` gets the answer.
+  void fetch(const std::string& name, std::shared_ptr<const LookupSettings> settings,
+             IpsecKeyCache::Callback done);
+
   Host& host_;
   std::shared_ptr<authx509::NssDatabase> database_;
-  std::shared_ptr<const LookupSettings> settings_;
   IpsecKeyCache cache_;
 };
 

@@ -9,16 +9,12 @@
 
 namespace ikemesh::authdnssec {
 
-/// The auth-dnssec plugin: provides "auth.dnssec". Reads dnssec-enable=, dnssec-anchors=,
-/// dnssec-resolver= and dnssec-resolver-port= from config setup at construction; a missing or
-/// unreadable anchor file is a construction error (the loader logs it, naming the file).
+/// The auth-dnssec plugin: provides "auth.dnssec" over the NSS database that holds the host
+/// key ($IKEMESH_NSSDIR, which ikemeshd sets from --nssdir).
 class DnssecAuthPlugin final : public Plugin {
  public:
   explicit DnssecAuthPlugin(Host& host);
   AuthMethod* authMethod(std::string_view feature) override;
-
-  /// The settings config setup gives, or the reason they cannot work (file:line of an anchor).
-  static Result<LookupSettings> settingsFrom(const Host& host);
 
  private:
   std::unique_ptr<DnssecAuthMethod> method_;

@@ -58,10 +58,16 @@ std::vector<std::uint8_t> rdataWire(const ldns_rr* rr) {
   return {begin, begin + ldns_buffer_position(buffer.get())};
 }
 
+/// The key tags (RFC 4034 Appendix B) of DNSKEY records, or the ones DS records name.
 std::string keyTags(const ldns_rr_list* keys) {
   std::string out;
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(keys); ++i)
-    out += (out.empty() ? "" : ", ") + std::to_string(ldns_calc_keytag(ldns_rr_list_rr(keys, i)));
+  for (std::size_t i = 0; i < ldns_rr_list_rr_count(keys); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(keys, i);
+    const unsigned tag = ldns_rr_get_type(rr) == LDNS_RR_TYPE_DS && ldns_rr_rd_count(rr) > 0
+                             ? ldns_rdf2native_int16(ldns_rr_rdf(rr, 0))
+                             : ldns_calc_keytag(rr);
+    out += (out.empty() ? "" : ", ") + std::to_string(tag);
+  }
   return out.empty() ? "none" : out;
 }
 

@@ -3,10 +3,9 @@
 
 namespace ikemesh::authdnssec {
 
-IpsecKeyCache::IpsecKeyCache(Host& host, BlockingLookup lookup)
-    : host_(host), lookup_(std::move(lookup)), self_(std::make_shared<IpsecKeyCache*>(this)) {}
+IpsecKeyCache::IpsecKeyCache(Host& host) : host_(host), self_(std::make_shared<IpsecKeyCache*>(this)) {}
 
-void IpsecKeyCache::fetch(const std::string& name, Callback done) {
+void IpsecKeyCache::fetch(const std::string& name, BlockingLookup lookup, Callback done) {
   Entry& entry = entries_[name];
   if (entry.answer && Clock::now() < entry.expires) {
     if (done) done(*entry.answer);
@@ -19,8 +18,8 @@ void IpsecKeyCache::fetch(const std::string& name, Callback done) {
   ++started_;
   std::weak_ptr<IpsecKeyCache*> alive = self_;
   Host* host = &host_;
-  host_.submitWork([host, alive, name, lookup = lookup_] {
-    Validation answer = lookup(name);
+  host_.submitWork([host, alive, name, lookup = std::move(lookup)] {
+    Validation answer = lookup();
     host->postToMain([alive, name, answer = std::move(answer)]() mutable {
       if (auto self = alive.lock()) (*self)->finished(name, std::move(answer));
     });

@@ -23,16 +23,16 @@ namespace ikemesh::authdnssec {
 class IpsecKeyCache {
  public:
   using Callback = std::function<void(const Validation&)>;
-  /// `lookup` is blocking and thread-safe: it validates `name`'s IPSECKEY records.
-  using BlockingLookup = std::function<Validation(const std::string& name)>;
+  /// Blocking, run on a worker: validates the IPSECKEY records of the name it was made for.
+  using BlockingLookup = std::function<Validation()>;
   using Clock = std::chrono::steady_clock;
 
-  IpsecKeyCache(Host& host, BlockingLookup lookup);
+  explicit IpsecKeyCache(Host& host);
 
   /// Calls `done` (on the main thread, possibly before fetch returns) with the answer for
-  /// `name`: from the cache, from the lookup in flight, or from a new one. An empty `done` only
-  /// starts the lookup (a prefetch).
-  void fetch(const std::string& name, Callback done);
+  /// `name`: from the cache, from the lookup in flight, or from `lookup` started now. An empty
+  /// `done` only starts the lookup (a prefetch).
+  void fetch(const std::string& name, BlockingLookup lookup, Callback done);
 
   /// How many lookups have been started: what tests and the log count.
   std::size_t lookupsStarted() const { return started_; }
@@ -47,7 +47,6 @@ class IpsecKeyCache {
   void finished(const std::string& name, Validation answer);
 
   Host& host_;
-  BlockingLookup lookup_;
   std::map<std::string, Entry> entries_;
   std::size_t started_ = 0;
   /// Lookups that finish after the cache is gone find this expired and do nothing.
