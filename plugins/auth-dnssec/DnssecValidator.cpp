@@ -95,8 +95,9 @@ bool signerMayCover(const ldns_rdf* signer, const ldns_rdf* owner, bool signedBe
 int specificity(Verdict verdict) {
   switch (verdict) {
     case Verdict::Expired:
-    case Verdict::NotYetValid: return 3;
-    case Verdict::Bogus: return 2;
+    case Verdict::NotYetValid: return 4;
+    case Verdict::Bogus: return 3;
+    case Verdict::Unreachable: return 2;
     case Verdict::Unsigned: return 1;
     default: return 0;
   }
@@ -110,8 +111,8 @@ Validation failure(Verdict verdict, std::string reason) {
 }
 
 Validation keepMoreSpecific(Validation current, Validation candidate) {
-  return specificity(candidate.verdict) > specificity(current.verdict) ? std::move(candidate)
-                                                                       : std::move(current);
+  return specificity(candidate.verdict) >= specificity(current.verdict) ? std::move(candidate)
+                                                                        : std::move(current);
 }
 
 /// A failed signature check, in our verdicts.
@@ -263,9 +264,18 @@ Validation DnssecValidator::checkDenial(ldns_pkt* packet, const ldns_rdf* owner,
       ldns_rr_list_rr_count(recordsOf(packet, nullptr, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY).get());
   const ldns_rr_type proofType = nsec3 ? LDNS_RR_TYPE_NSEC3 : LDNS_RR_TYPE_NSEC;
   LdnsRrList proofs = recordsOf(packet, nullptr, proofType, LDNS_SECTION_AUTHORITY);
-  if (ldns_rr_list_rr_count(proofs.get()) == 0)
+  if (ldns_rr_list_rr_count(proofs.get()) == 0) {
+    // A signed zone must prove it (RFC 4035 §3.1.3); only an unsigned one may just say so.
+    LdnsRrList soa = recordsOf(packet, nullptr, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
+    if (ldns_rr_list_rr_count(soa.get()) > 0) {
+      const ldns_rdf* zone = ldns_rr_owner(ldns_rr_list_rr(soa.get(), 0));
+      if (signerMayCover(zone, owner, false) && zoneKeys(zone, depth + 1).verdict == Verdict::Secure)
+        return failure(Verdict::Bogus, what + ": no such record, says the signed zone " + nameText(zone) +
+                                           ", but no NSEC or NSEC3 proves it");
+    }
     return failure(Verdict::Unsigned,
                    what + ": no such record, and no NSEC or NSEC3 proves it (an unsigned zone)");
+  }
   LdnsRrList allSignatures(ldns_rr_list_new());
   for (std::size_t i = 0; i < ldns_rr_list_rr_count(proofs.get()); ++i) {
     const ldns_rr* proof = ldns_rr_list_rr(proofs.get(), i);
