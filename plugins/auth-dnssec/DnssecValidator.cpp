@@ -90,6 +90,27 @@ bool signerMayCover(const ldns_rdf* signer, const ldns_rdf* owner, bool signedBe
   return ldns_dname_is_subdomain(owner, signer);
 }
 
+/// RFC 5155 §8.5: NODATA is proven by the NSEC3 whose owner is the hash of the name, when its
+/// type bitmap has neither the type nor CNAME. (ldns 1.8's own check of this case leaks the
+/// hashed name, so we do it here with its pieces.)
+ldns_status nsec3NoData(const ldns_rr_list* proofs, const ldns_rdf* owner, ldns_rr_type type) {
+  const ldns_rr* first = ldns_rr_list_rr(proofs, 0);
+  LdnsRdf hashed(ldns_nsec3_hash_name_frm_nsec3(first, owner));
+  LdnsRdf zone(ldns_dname_left_chop(ldns_rr_owner(first)));
+  if (!hashed || !zone || ldns_dname_cat(hashed.get(), zone.get()) != LDNS_STATUS_OK)
+    return LDNS_STATUS_NSEC3_ERR;
+  for (std::size_t i = 0; i < ldns_rr_list_rr_count(proofs); ++i) {
+    const ldns_rr* proof = ldns_rr_list_rr(proofs, i);
+    if (ldns_dname_compare(hashed.get(), ldns_rr_owner(proof)) != 0) continue;
+    const ldns_rdf* bitmap = ldns_nsec3_bitmap(proof);
+    if (!bitmap) return LDNS_STATUS_NSEC3_ERR;
+    const bool listed = ldns_nsec_bitmap_covers_type(bitmap, type) ||
+                        ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_CNAME);
+    return listed ? LDNS_STATUS_DNSSEC_NSEC_RR_NOT_COVERED : LDNS_STATUS_OK;
+  }
+  return LDNS_STATUS_DNSSEC_NSEC3_ORIGINAL_NOT_FOUND;
+}
+
 /// Which failure a log line should name when several signatures fail: a time problem is more
 /// telling than "bogus".
 int specificity(Verdict verdict) {
@@ -304,10 +325,13 @@ Validation DnssecValidator::checkDenial(ldns_pkt* packet, const ldns_rdf* owner,
   ldns_rr_set_owner(question.get(), ldns_rdf_clone(owner));
   ldns_rr_set_type(question.get(), type);
   ldns_rr_set_class(question.get(), LDNS_RR_CLASS_IN);
+  const bool noData = ldns_pkt_get_rcode(packet) == LDNS_RCODE_NOERROR;
   const ldns_status status =
-      nsec3 ? ldns_dnssec_verify_denial_nsec3(question.get(), proofs.get(), allSignatures.get(),
-                                              ldns_pkt_get_rcode(packet), type, true)
-            : ldns_dnssec_verify_denial(question.get(), proofs.get(), allSignatures.get());
+      !nsec3 ? ldns_dnssec_verify_denial(question.get(), proofs.get(), allSignatures.get())
+      : noData && type != LDNS_RR_TYPE_DS
+          ? nsec3NoData(proofs.get(), owner, type)
+          : ldns_dnssec_verify_denial_nsec3(question.get(), proofs.get(), allSignatures.get(),
+                                            ldns_pkt_get_rcode(packet), type, true);
   if (status != LDNS_STATUS_OK)
     return failure(Verdict::Bogus,
                    what + ": the " + typeText(proofType) +

@@ -2,6 +2,10 @@
 // Owning handles for ldns objects, so that every early return frees what it allocated.
 #pragma once
 
+// ldns/common.h defines bool, true and false as macros unless stdbool.h came first, which
+// breaks every standard header included after it (clang); stdbool.h defines none in C++.
+#include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
+
 #include <ldns/ldns.h>
 
 #include <memory>

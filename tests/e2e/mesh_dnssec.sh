@@ -38,6 +38,15 @@ make_node n5 10.15.3.5 ecdsa
 make_node n6 10.15.4.6 ecdsa
 make_node n7 10.15.1.7 ecdsa
 make_node n8 10.15.5.8 ecdsa
+ikm_log "newhostkey keeps an existing host key; showhostkey prints forward and reverse records"
+again=$("$IKM_BIN/ikemesh" newhostkey --nssdir "sql:$IKM_TMP/n1-nss" 2>&1) && ikm_fail "a second host key was made"
+ikm_expect_contains "$again" "holds a host key 'ikemesh-hostkey' already" "newhostkey twice"
+shown=$("$IKM_BIN/ikemesh" showhostkey --ipseckey --nssdir "sql:$IKM_TMP/n2-nss" --address 2001:db8::2 --name n2.mesh.test)
+echo "$shown" >&2
+ikm_expect_contains "$shown" "n2.mesh.test.	IN	IPSECKEY	10 0 3 . " "showhostkey forward"
+ikm_expect_contains "$shown" "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.	IN	IPSECKEY	10 0 3 . " \
+  "showhostkey reverse (IPv6)"
+certutil -K -d "sql:$IKM_TMP/n1-nss" | grep -q "rsa .*ikemesh-hostkey" || ikm_fail "certutil -K does not list the RSA host key"
 # The key published for n7 is another one than n7 signs with.
 "$IKM_BIN/ikemesh" initnss --nssdir "sql:$IKM_TMP/n7-published" >/dev/null
 "$IKM_BIN/ikemesh" newhostkey --nssdir "sql:$IKM_TMP/n7-published" --keytype ecdsa >/dev/null

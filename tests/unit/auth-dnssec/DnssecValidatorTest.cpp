@@ -173,6 +173,11 @@ TEST(DnssecValidator, AMissingNameIsProvenByNsec3) {
   auto v = mesh.lookup("node2.mesh.test.");
   EXPECT_EQ(v.verdict, Verdict::NoSuchRecord) << v.reason;
   EXPECT_NE(v.reason.find("proven by NSEC3"), std::string::npos) << v.reason;
+  auto noData = mesh.lookup("node3.mesh.test.");  // RFC 5155 §8.5: the name exists, no IPSECKEY
+  EXPECT_EQ(noData.verdict, Verdict::NoSuchRecord) << noData.reason;
+  // node3 has an A record: its NSEC3 lists A, so "no A" cannot be proven with it.
+  auto hasA = mesh.lookup("node3.mesh.test.", LDNS_RR_TYPE_A);
+  EXPECT_EQ(hasA.verdict, Verdict::Secure) << hasA.reason;
 }
 
 TEST(DnssecValidator, ASignedZoneThatOmitsTheProofIsBogus) {
