@@ -19,8 +19,7 @@ namespace ikemesh::cli {
 
 namespace {
 
-/// The nickname auth-dnssec signs with (plugins/auth-dnssec/DnssecAuthMethod.hpp).
-constexpr const char* kHostKeyNickname = "ikemesh-hostkey";
+using authdnssec::kHostKeyNickname;
 
 struct Options {
   std::string nssdir = kDefaultNssDirectory;

@@ -14,11 +14,9 @@
 
 #include "IpsecKeyCache.hpp"
 #include "NssDatabase.hpp"
+#include "PublicKeyRecord.hpp"
 
 namespace ikemesh::authdnssec {
-
-/// The nickname of the node's host key in the NSS database (`ikemesh newhostkey`).
-inline constexpr const char* kHostKeyNickname = "ikemesh-hostkey";
 
 /// Where lookups go and what they trust, from `config setup`.
 struct LookupSettings {

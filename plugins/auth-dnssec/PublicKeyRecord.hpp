@@ -12,6 +12,10 @@
 
 namespace ikemesh::authdnssec {
 
+/// The nickname of the node's host key in the NSS database: `ikemesh newhostkey` makes it,
+/// auth-dnssec signs with it, `ikemesh showhostkey --ipseckey` publishes it.
+inline constexpr const char* kHostKeyNickname = "ikemesh-hostkey";
+
 /// The record for `key` with no gateway; RSA and ECDSA P-256 / P-384 keys only.
 Result<IpsecKeyRecord> ipsecKeyRecordOf(SECKEYPublicKey* key, std::uint8_t precedence);
 
