@@ -142,7 +142,11 @@ void DnssecAuthMethod::exchangeStarting(const std::string& connection, const IpA
   auto settings = lookupSettingsFrom(host_);
   if (!settings || !(*settings)->enabled) return;  // verify() says why
   // Most peers of a mesh are known by address; an FQDN ID is only known at IKE_AUTH.
-  fetch(reverseName({peerAddress.data(), peerAddress.size()}), std::move(*settings), {});
+  const std::string name = reverseName({peerAddress.data(), peerAddress.size()});
+  const auto before = cache_.lookupsStarted();
+  fetch(name, std::move(*settings), {});
+  if (cache_.lookupsStarted() != before)
+    host_.log(LogLevel::Info, "IPSECKEY " + name + ": lookup started beside IKE_SA_INIT");
 }
 
 void DnssecAuthMethod::verify(const AuthExchange& exchange, const PeerClaim& claim,

@@ -144,8 +144,12 @@ ikm_expect_contains "$traffic" "id='10.15.1.2'" "n1 trafficstatus"
 ikm_expect_contains "$traffic" "id='@n3.mesh.test'" "n1 trafficstatus"
 ikm_expect_contains "$(cli n2 trafficstatus)" "id='10.15.1.1'" "n2 trafficstatus"
 ikm_expect_contains "$(cli n2 trafficstatus)" "id='@n3.mesh.test'" "n2 trafficstatus"
-grep -h "IPSECKEY 2.1.15.10.in-addr.arpa.: 1 secure record" "$IKM_TMP/n1/daemon.log" >&2 ||
-  ikm_fail "n1 did not log the secure lookup of n2's key"
+started=$(grep -n "IPSECKEY 2.1.15.10.in-addr.arpa.: lookup started beside IKE_SA_INIT" "$IKM_TMP/n1/daemon.log" | cut -d: -f1)
+secure=$(grep -n "IPSECKEY 2.1.15.10.in-addr.arpa.: 1 secure record" "$IKM_TMP/n1/daemon.log" | cut -d: -f1)
+[[ -n $started && -n $secure ]] || ikm_fail "n1 did not log the lookup of n2's key (started '$started', secure '$secure')"
+((started < secure)) || ikm_fail "n1 looked n2's key up only at IKE_AUTH"
+grep -c "lookup started beside IKE_SA_INIT" "$IKM_TMP/n2/daemon.log" | grep -qx 2 ||
+  ikm_fail "n2 (responder to n1, initiator to n3) did not start its two lookups at IKE_SA_INIT"
 
 # PEER NEEDLE WHAT: n1 gets no tunnel to PEER and logs NEEDLE.
 refused() {
