@@ -12,6 +12,7 @@
 
 #include "DnsTransport.hpp"
 #include "LdnsHandles.hpp"
+#include "ZoneKey.hpp"
 
 namespace ikemesh::authdnssec::testing {
 
@@ -19,23 +20,6 @@ struct LdnsZoneFree {
   void operator()(ldns_zone* z) const { ldns_zone_deep_free(z); }
 };
 using LdnsZone = std::unique_ptr<ldns_zone, LdnsZoneFree>;
-
-/// A signing key for one zone (a KSK and ZSK in one: flags 257).
-class ZoneKey {
- public:
-  explicit ZoneKey(const std::string& origin);
-  ~ZoneKey();
-  ZoneKey(const ZoneKey&) = delete;
-  ZoneKey& operator=(const ZoneKey&) = delete;
-  /// The DNSKEY record (a copy the caller owns).
-  LdnsRr dnskey() const;
-  /// Its DS record with SHA-256 (RFC 4509), as a trust anchor or a parent holds it.
-  LdnsRr ds() const;
-  ldns_key* get() const { return key_; }
-
- private:
-  ldns_key* key_;
-};
 
 enum class Denial { Nsec, Nsec3 };
 
