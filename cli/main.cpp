@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "ControlClient.hpp"
+#include "HostKeyCommands.hpp"
 #include "NssCommands.hpp"
 
 using namespace ikemesh;
@@ -152,7 +153,8 @@ std::string usage() {
     out += line;
   }
   out += "  watch      print the daemon's log as it happens (Ctrl-C to end)\n";
-  out += "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage();
+  out +=
+      "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage() + cli::hostKeyCommandsUsage();
   return out;
 }
 
@@ -184,6 +186,7 @@ int main(int argc, char** argv) {
   QCoreApplication app(argc, argv);
   // The NSS database verbs have options of their own and need no daemon.
   if (auto status = cli::runNssCommand(std::vector<std::string>(argv + 1, argv + argc))) return *status;
+  if (auto status = cli::runHostKeyCommand(std::vector<std::string>(argv + 1, argv + argc))) return *status;
   QCommandLineParser parser;
   QCommandLineOption help({"h", "help"}, "help");
   QCommandLineOption ctl("ctl", "control socket", "path", kDefaultControlSocket);

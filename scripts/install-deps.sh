@@ -33,14 +33,18 @@ packages=(
   # would run charon in the root namespace; iperf3 ships a server service: see below.
   iperf3 wireguard-go wireguard-tools
   strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl
+  # tests: auth-dnssec's e2e serves zones signed with ldns-signzone (ldnsutils, above) from an
+  # authoritative nsd that the test starts in a namespace of its own; nsd ships a service
+  # that must not run in the root namespace: see below.
+  nsd
 )
 
 # Services that packages above install. The benchmark runs its own daemons in namespaces it
 # creates; these must never run in the root namespace (charon binds UDP 500/4500 and installs
 # routes, iperf3 listens on 5201): they are kept from starting during the installation and
 # disabled after it.
-services=(strongswan-starter iperf3)
-sysv_scripts=(ipsec iperf3)
+services=(strongswan-starter iperf3 nsd)
+sysv_scripts=(ipsec iperf3 nsd)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -82,4 +86,4 @@ for script in "${sysv_scripts[@]}"; do
   [[ -e /etc/init.d/$script ]] || continue
   update-rc.d "$script" disable >/dev/null 2>&1 || true
 done
-echo "install-deps: done (services ${services[*]} disabled: the benchmark runs its own in namespaces)"
+echo "install-deps: done (services ${services[*]} disabled: the benchmark and the tests run their own in namespaces)"

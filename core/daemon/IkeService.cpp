@@ -252,8 +252,11 @@ ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
   view.name = c.name;
   auto left = c.leftAuth ? *c.leftAuth : c.authBy.front();
   auto right = c.rightAuth ? *c.rightAuth : c.authBy.front();
-  view.localAuth = policy::authFeature(left);
-  view.remoteAuth = c.rightRsaSigKey == "%dnsondemand" ? "auth.dnssec" : policy::authFeature(right);
+  // Libreswan's %dnsondemand / %dns: the key is the one published in DNSSEC-signed IPSECKEY
+  // records, ours (leftrsasigkey) signed with the node's raw key, the peer's looked up.
+  const auto fromDns = [](const std::string& key) { return key == "%dnsondemand" || key == "%dns"; };
+  view.localAuth = fromDns(c.leftRsaSigKey) ? "auth.dnssec" : policy::authFeature(left);
+  view.remoteAuth = fromDns(c.rightRsaSigKey) ? "auth.dnssec" : policy::authFeature(right);
   view.ikeProposals = c.value("ike").value_or("");
   view.espProposals = c.value("esp").value_or("");
   view.ikeLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ikeLifetime);

@@ -311,6 +311,17 @@ ConfigResult<Config> ConfigLoader::build(const ParsedConfig& parsed) const {
         }
       }
     }
+    // Keys from DNS are only ever used DNSSEC-validated (auth-dnssec): a conn that asks for
+    // them where DNSSEC is off could never authenticate anyone; say so now, not at the first peer.
+    for (const std::string key : {"leftrsasigkey", "rightrsasigkey"}) {
+      auto it = effective.find(key);
+      if (it == effective.end() || (it->second->value != "%dnsondemand" && it->second->value != "%dns"))
+        continue;
+      if (!config.setup.dnssecEnable)
+        errors.push_back({it->second->where, key + "=" + it->second->value + " in conn '" + section->name +
+                                                 "' needs DNSSEC-validated keys, but config setup has "
+                                                 "dnssec-enable=no"});
+    }
     config.connections.push_back(std::move(connection));
   }
 

@@ -95,6 +95,7 @@ std::string_view valueTypeName(ValueType type) {
     case ValueType::EspProposals: return "ESP proposals";
     case ValueType::IkeVersion: return "IKE version policy";
     case ValueType::Connections: return "conn name";
+    case ValueType::Address: return "address";
   }
   return "?";
 }
@@ -257,9 +258,11 @@ Result<void> ConfigSchema::declare(const KeyDeclaration& declaration) {
     definition.type = ValueType::Duration;
   else if (declaration.type == "path")
     definition.type = ValueType::Path;
+  else if (declaration.type == "address")
+    definition.type = ValueType::Address;
   else
     return fail(what + ": unknown type '" + declaration.type +
-                "' (expected string, int, bool, enum, duration or path)");
+                "' (expected string, int, bool, enum, duration, path or address)");
   if (definition.type == ValueType::Enum && definition.values.empty())
     return fail(what + ": an enum needs a list of values");
   if (declaration.scope == "conn" || declaration.scope.empty())
@@ -391,6 +394,9 @@ std::optional<std::string> ConfigSchema::checkValue(const KeyDefinition& definit
       return badValue(value, definition, "one of insist, yes, permit, propose");
     case ValueType::Connections:
       if (value.empty() || value.front() == '%') return badValue(value, definition, "the name of a conn");
+      return std::nullopt;
+    case ValueType::Address:
+      if (!IpAddress::parse(value)) return badValue(value, definition, "an IPv4 or IPv6 address");
       return std::nullopt;
   }
   return std::nullopt;

@@ -89,6 +89,11 @@ IkeSa& IkeEngine::createSa(const ConnectionView& connection, const Endpoint& loc
   bySpi_[spi] = sa->serial;
   auto& ref = *sa;
   sas_[sa->serial] = std::move(sa);
+  // A verification that needs the peer's key from DNS starts its lookup now, in parallel with
+  // IKE_SA_INIT, instead of when the peer's AUTH arrives (auth.hpp, PeerLookahead).
+  if (auto* verifier = delegate_.authMethod(connection, connection.remoteAuth))
+    if (auto* lookahead = dynamic_cast<ikemesh::PeerLookahead*>(verifier))
+      lookahead->exchangeStarting(connection.name, local.address, remote.address);
   return ref;
 }
 

@@ -126,6 +126,9 @@ class IkeEngine {
   /// of the exchange that created it, which decides which KEYMAT half is inbound (§2.17).
   Result<void> installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated);
   std::vector<TrafficSelector> localSelectors(const IkeSa& sa) const;
+  /// The signer's credential for `sa`, with an address ID left empty by the method (auth.hpp,
+  /// LocalCredential::id) filled with the address this SA uses.
+  static Result<ikemesh::LocalCredential> localCredentialFor(ikemesh::AuthMethod& signer, const IkeSa& sa);
   std::vector<TrafficSelector> remoteSelectors(const IkeSa& sa) const;
   /// The responder's half of a CHILD SA offer (IKE_AUTH or CREATE_CHILD_SA).
   struct ChildAnswer {

@@ -54,6 +54,20 @@ std::vector<TrafficSelector> IkeEngine::remoteSelectors(const IkeSa& sa) const {
   return {TrafficSelector::forHost(sa.remote.address)};
 }
 
+Result<ikemesh::LocalCredential> IkeEngine::localCredentialFor(ikemesh::AuthMethod& signer, const IkeSa& sa) {
+  auto credential = signer.localCredential(sa.connection.name);
+  if (!credential) return credential;
+  auto& id = credential->id;
+  if ((id.type == ikemesh::IdType::Ipv4Address || id.type == ikemesh::IdType::Ipv6Address) &&
+      id.data.empty()) {
+    const auto& address = sa.local.address;
+    id.type = address.family() == IpAddress::Family::V4 ? ikemesh::IdType::Ipv4Address
+                                                        : ikemesh::IdType::Ipv6Address;
+    id.data.assign(address.data(), address.data() + address.size());
+  }
+  return credential;
+}
+
 void IkeEngine::startIkeAuth(IkeSa& sa) {
   const auto serial = sa.serial;
   // RFC 7296 §2.23: with a NAT between us, IKE moves to port 4500 from IKE_AUTH on.
@@ -71,7 +85,7 @@ void IkeEngine::startIkeAuth(IkeSa& sa) {
     removeSa(serial, "connection '" + sa.connection.name + "': no dataplane");
     return;
   }
-  auto credential = signer->localCredential(sa.connection.name);
+  auto credential = localCredentialFor(*signer, sa);
   if (!credential) {
     removeSa(serial, "local credential: " + credential.error().message);
     return;
@@ -228,7 +242,7 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
           s = find(serial);
           if (!s) return;
         }
-        auto credential = signer->localCredential(s->connection.name);
+        auto credential = localCredentialFor(*signer, *s);
         if (!credential) {
           failAuthentication(serial, messageId, "local credential: " + credential.error().message);
           return;

@@ -211,3 +211,54 @@ TEST_F(EngineTest, NullAuthenticationAnnouncesNoSignatureHashAlgorithms) {
 
 }  // namespace
 }  // namespace ikemesh::testkit
+
+namespace ikemesh::testkit {
+namespace {
+
+/// A method that needs the peer's key from DNS would be told of the exchange at IKE_SA_INIT
+/// (PeerLookahead) and claims its address ID by leaving the address to the engine.
+class LookaheadAuth final : public ikemesh::AuthMethod, public ikemesh::PeerLookahead {
+ public:
+  Result<LocalCredential> localCredential(const std::string&) override {
+    return LocalCredential{{IdType::Ipv4Address, {}}, {}};
+  }
+  void sign(const AuthExchange& e, std::function<void(Result<AuthPayload>)> done) override {
+    null_.sign(e, done);
+  }
+  void verify(const AuthExchange& e, const PeerClaim& claim,
+              std::function<void(Result<VerifiedPeer>)> done) override {
+    verifiedAfterLookahead = !started.empty();
+    claimed = claim.id;
+    (void)e;
+    done(VerifiedPeer{"address ID"});
+  }
+  void exchangeStarting(const std::string& connection, const IpAddress&, const IpAddress& peer) override {
+    started.push_back(connection + " " + peer.toString());
+  }
+
+  std::vector<std::string> started;
+  bool verifiedAfterLookahead = false;
+  Identity claimed;
+
+ private:
+  authnull::NullAuthMethod null_;
+};
+
+TEST_F(EngineTest, LookaheadStartsAtIkeSaInitAndEmptyAddressIdsBecomeTheSaAddress) {
+  LookaheadAuth authA;
+  LookaheadAuth authB;
+  a.authOverride = &authA;
+  b.authOverride = &authB;
+  connect();
+  ASSERT_EQ(a.established.size(), 1u);
+  EXPECT_EQ(authA.started, std::vector<std::string>{"private 198.51.100.2"});
+  EXPECT_EQ(authB.started, std::vector<std::string>{"private 192.0.2.1"});
+  EXPECT_TRUE(authA.verifiedAfterLookahead);
+  EXPECT_TRUE(authB.verifiedAfterLookahead);
+  // RFC 7296 §3.5: each side's ID_IPV4_ADDR carries the address its IKE SA uses.
+  EXPECT_EQ(authB.claimed, (Identity{IdType::Ipv4Address, {192, 0, 2, 1}}));
+  EXPECT_EQ(authA.claimed, (Identity{IdType::Ipv4Address, {198, 51, 100, 2}}));
+}
+
+}  // namespace
+}  // namespace ikemesh::testkit
