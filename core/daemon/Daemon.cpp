@@ -21,6 +21,7 @@
 #include "daemon/LocalAddresses.hpp"
 #include "daemon/PluginSchema.hpp"
 #include "policy/RequiredFeatures.hpp"
+#include "util/Capabilities.hpp"
 
 namespace ikemesh {
 namespace {
@@ -307,6 +308,7 @@ QJsonObject Daemon::statusJson() const {
       {"plugins", QJsonObject{{"loaded", static_cast<qint64>(loaded)},
                               {"rejected", static_cast<qint64>(plugins_->records().size() - loaded)}}},
       {"features", toJsonArray(plugins_->loadedFeatures())},
+      {"capabilities", toJsonArray(effectiveCapabilityNames(::getpid()))},
       {"connections", static_cast<qint64>(policy_->config.connections.size())},
       {"groupEntries", static_cast<qint64>(policy_->table.entryCount())},
       {"ike", ike_->counters()},

@@ -508,6 +508,7 @@ QJsonObject IkeService::counters() const {
                      {"retransmissions", static_cast<qint64>(c.retransmissions)},
                      {"responsesFromCache", static_cast<qint64>(c.responsesFromCache)},
                      {"cookiesDemanded", static_cast<qint64>(c.cookiesDemanded)},
+                     {"halfOpen", static_cast<qint64>(engine_->halfOpenCount())},
                      {"fragmentsSent", static_cast<qint64>(c.fragmentsSent)},
                      {"fragmentsReceived", static_cast<qint64>(c.fragmentsReceived)},
                      {"ikeSasEstablished", static_cast<qint64>(c.ikeSasEstablished)},

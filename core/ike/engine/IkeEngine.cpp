@@ -97,10 +97,18 @@ IkeSa& IkeEngine::createSa(const ConnectionView& connection, const Endpoint& loc
   return ref;
 }
 
+bool IkeEngine::worthLogging(std::uint64_t occurrence) {
+  // The first ten, then the 16th, 32nd, 64th...: a flood of forged messages costs a few dozen
+  // log lines, not one per datagram, and the count says how many there were.
+  return occurrence <= 10 || (occurrence & (occurrence - 1)) == 0;
+}
+
 void IkeEngine::reject(const std::string& field, const std::string& reason, const Endpoint& from) {
   ++counters_.rejected;
-  ++counters_.rejectedByField[field];
-  host_.log(LogLevel::Warning, "message from " + from.toString() + " rejected: " + field + ": " + reason);
+  const auto occurrence = ++counters_.rejectedByField[field];
+  if (!worthLogging(occurrence)) return;
+  host_.log(LogLevel::Warning, "message from " + from.toString() + " rejected: " + field + ": " + reason +
+                                   (occurrence > 10 ? " (" + std::to_string(occurrence) + " so far)" : ""));
 }
 
 void IkeEngine::offload(std::function<std::function<void()>()> work) {

@@ -79,6 +79,8 @@ class IkeEngine {
   void clear();
 
   std::vector<IkeSaInfo> ikeSas() const;
+  /// IKE SAs we answered IKE_SA_INIT for whose IKE_AUTH has not come yet (RFC 7296 §2.6).
+  std::size_t halfOpenCount() const { return halfOpen_; }
   std::vector<ChildSaInfo> childSas() const;
   const EngineCounters& counters() const { return counters_; }
 
@@ -88,7 +90,10 @@ class IkeEngine {
   IkeSa* findBySpi(std::uint64_t spi);
   IkeSa& createSa(const ConnectionView& connection, const Endpoint& local, const Endpoint& remote,
                   bool initiator, std::uint64_t ourSpi = 0);
+  /// Logs and counts a refused message; under a flood only the first ten of a field and then
+  /// every power of two are logged.
   void reject(const std::string& field, const std::string& reason, const Endpoint& from);
+  static bool worthLogging(std::uint64_t occurrence);
   void offload(std::function<std::function<void()>()> work);
   void sendDatagrams(IkeSa& sa, const std::vector<std::vector<std::uint8_t>>& datagrams);
   void sendRequest(IkeSa& sa, RequestKind kind, std::vector<std::vector<std::uint8_t>> datagrams);

@@ -329,9 +329,10 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
     const auto* first = message.payloads.front().as<NotifyPayload>();
     if (!first || first->type != NotifyType::Cookie || first->data != expected) {
       // RFC 7296 §2.6: no state until the initiator proves it receives at its address.
-      ++counters_.cookiesDemanded;
-      host_.log(LogLevel::Info,
-                std::to_string(halfOpen_) + " half-open IKE SAs: demanding a cookie from " + from.toString());
+      if (worthLogging(++counters_.cookiesDemanded))
+        host_.log(LogLevel::Info, std::to_string(halfOpen_) + " half-open IKE SAs: demanding a cookie from " +
+                                      from.toString() + " (" + std::to_string(counters_.cookiesDemanded) +
+                                      " cookies demanded so far)");
       sendUnprotectedNotify(header, NotifyType::Cookie, expected, to, from);
       return;
     }

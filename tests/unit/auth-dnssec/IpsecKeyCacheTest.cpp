@@ -3,7 +3,7 @@
 // refusals not kept; results delivered on the main thread (the FakeHost's posted work).
 #include <gtest/gtest.h>
 
-#include "FakeHost.hpp"
+#include <ikemesh/testkit/FakeHost.hpp>
 #include "IpsecKeyCache.hpp"
 
 namespace ikemesh::authdnssec {
