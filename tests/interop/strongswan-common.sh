@@ -82,6 +82,13 @@ EOF
 }
 ike_cli() { "$IKM_BIN/ikemesh" --ctl "$ike_ctl" "$@"; }
 
+# interop_stop_both: ikemeshd (which must exit 0) and charon stop, for a fresh start of both.
+interop_stop_both() {
+  ikm_stop_daemon "$ike_pid"
+  kill -TERM "$swan_pid"
+  wait "$swan_pid" || true
+}
+
 # interop_start_strongswan [IKE_PROPOSALS [ESP_PROPOSALS [CONN_EXTRA [CHILD_EXTRA [CACERT]]]]]:
 # charon in `swan` with conn `ike` towards ikemesh (tunnel mode, host to host).
 # Sets swan_pid, swan_dir.

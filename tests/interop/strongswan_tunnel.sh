@@ -22,9 +22,7 @@ expect_counters_match
 expect_esp_in_udp
 
 ikm_log "2. strongSwan initiates"
-ikm_stop_daemon "$ike_pid"
-kill -TERM "$swan_pid"
-wait "$swan_pid" || true
+interop_stop_both
 interop_start_ikemesh
 interop_start_strongswan
 swan_ctl --initiate --child ike --timeout 20 >"$swan_dir/initiate.log" 2>&1 ||

@@ -85,8 +85,20 @@ Result<IkeSaSerial> IkeEngine::initiate(const ConnectionView& connection, const 
                                         const Endpoint& remote) {
   for (const auto& [serial, sa] : sas_)
     if (sa->connection.name == connection.name && sa->remote.address == remote.address && !sa->replaced &&
-        sa->state != IkeSaState::Deleting)
+        sa->state != IkeSaState::Deleting) {
+      // An acquire for a peer whose IKE SA lost its last CHILD SA (expired after a refused
+      // rekey, or deleted by the peer): without a new one the traffic would meet the trap again
+      // and again while the IKE SA lives on.
+      const bool childless = std::none_of(sa->children.begin(), sa->children.end(),
+                                          [](const ChildSa& c) { return !c.retiring; });
+      if (sa->state == IkeSaState::Established && childless && !sa->newChildPending) {
+        host_.log(LogLevel::Info, "IKE SA #" + std::to_string(serial) +
+                                      " has no CHILD SA: asking for a new one (RFC 7296 §1.3.1)");
+        sa->newChildPending = true;
+        requestChildSa(serial, 0);
+      }
       return serial;
+    }
   auto specs = parseProposals(connection.ikeProposals, false);
   if (!specs)
     return fail("connection '" + connection.name + "': ike=" + connection.ikeProposals + ": " +

@@ -125,6 +125,9 @@ struct IkeSa {
 
   std::optional<ChildNegotiation> childNegotiation;
   std::vector<ChildSa> children;
+  /// A CREATE_CHILD_SA for a new CHILD SA (not a rekey) is being prepared or awaits its answer:
+  /// further acquires for this peer wait for it.
+  bool newChildPending = false;
 
   /// One completed rekey of a CHILD SA, kept to recognise simultaneous rekeys (RFC 7296 §2.8.1).
   struct RekeyRecord {
