@@ -302,6 +302,19 @@ Result<QJsonObject> IkeService::initiateTo(const IpAddress& local, const IpAddre
                      {"instance", q(instanceName(connection->name, peer))}};
 }
 
+Result<QJsonObject> IkeService::deletePeer(const IpAddress& peer) {
+  QJsonArray deleted;
+  for (const auto& sa : engine_->ikeSas()) {
+    if (sa.remote.address != peer) continue;
+    if (auto rc = engine_->deleteIkeSa(sa.serial); !rc) return std::move(rc).error();
+    deleted.append(static_cast<qint64>(sa.serial));
+  }
+  if (deleted.isEmpty()) return fail("no IKE SA with " + peer.toString() + " (see ikemesh showstates)");
+  logger_.info(kTag, "deleting " + std::to_string(deleted.size()) + " IKE SA(s) with " + peer.toString() +
+                         " on request");
+  return QJsonObject{{"peer", QString::fromStdString(peer.toString())}, {"deleted", deleted}};
+}
+
 // --- ike::EngineDelegate ---------------------------------------------------------------
 
 std::optional<ike::ConnectionView> IkeService::connectionFor(const ike::Endpoint& local,

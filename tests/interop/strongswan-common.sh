@@ -90,10 +90,12 @@ interop_stop_both() {
 }
 
 # interop_start_strongswan [IKE_PROPOSALS [ESP_PROPOSALS [CONN_EXTRA [CHILD_EXTRA [CACERT]]]]]:
-# charon in `swan` with conn `ike` towards ikemesh (tunnel mode, host to host).
+# charon in `swan` with conn `ike` towards ikemesh (tunnel mode, host to host). The ESP
+# proposals name a DH group: ikemesh's CREATE_CHILD_SA (rekey or new CHILD SA) carries a KE
+# (pfs, as Libreswan's default), which strongSwan refuses with NO_PROPOSAL_CHOSEN otherwise.
 # Sets swan_pid, swan_dir.
 interop_start_strongswan() {
-  local ike_proposals=${1:-aes128gcm16-prfsha256-ecp256} esp_proposals=${2:-aes128gcm16}
+  local ike_proposals=${1:-aes128gcm16-prfsha256-ecp256} esp_proposals=${2:-aes128gcm16-ecp256}
   local conn_extra=${3:-} child_extra=${4:-} cacert=${5:-$certs/ca.pem}
   ikm_strongswan_start swan "$swan_ns"
   swan_pid=$IKM_SS_PID
