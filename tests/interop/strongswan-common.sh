@@ -8,28 +8,21 @@
 # Then: interop_start_ikemesh [KEY=VALUE...] (extra conn keys), interop_start_strongswan
 # [IKE_PROPOSALS ESP_PROPOSALS [SWANCTL_EXTRA]], and the helpers below.
 
+# shellcheck source=tests/interop/interop-common.sh
+source "$IKEMESH_SOURCE/tests/interop/interop-common.sh"
 # shellcheck source=tests/lib/strongswan.sh
 source "$IKEMESH_SOURCE/tests/lib/strongswan.sh"
 
 reason=$(ikm_strongswan_missing)
 [[ -z $reason ]] || ikm_fail "$reason: run scripts/install-deps.sh"
-for tool in openssl certutil pk12util tcpdump; do
+for tool in openssl certutil pk12util; do
   command -v "$tool" >/dev/null || ikm_fail "$tool is missing: run scripts/install-deps.sh"
 done
 
-ike_addr=10.15.1.1
 swan_addr=10.15.1.2
-ikm_lan
-ikm_node ike "$ike_addr/16"
-ikm_node swan "$swan_addr/16"
-ike_ns=$(ikm_nsname ike)
+interop_nodes swan "$swan_addr"
 swan_ns=$(ikm_nsname swan)
-ip netns exec "$ike_ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip netns exec "$swan_ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-run_ike() { ip netns exec "$ike_ns" "$@"; }
 run_swan() { ip netns exec "$swan_ns" "$@"; }
-ikm_capture wire "$ike_ns" eth0 udp
-wire_capture_pid=$IKM_CAPTURE_PID
 
 # interop_make_certs DIR [MAKE-MESH-CERTS ENVIRONMENT...]: the CA, ike.p12 and swan.p12 in DIR,
 # and strongSwan's files: DIR/swan-cert.pem, DIR/swan-key.pem, DIR/ca.pem.
@@ -47,40 +40,17 @@ interop_make_certs "$certs" >&2
 swan_id="C=US, ST=NC, O=Example Organization, CN=swan"
 ike_id="C=US, ST=NC, O=Example Organization, CN=ike"
 
-# interop_start_ikemesh [KEY=VALUE...]: ikemeshd in `ike`; conn `private` (tunnel mode, the
-# opportunistic group 10.15.1.0/24) gets the extra keys. Sets ike_pid, ike_ctl.
+# interop_start_ikemesh [KEY=VALUE...]: ikemeshd in `ike` with its certificate from the CA
+# in an NSS database; conn `private` gets the extra keys. Sets ike_pid, ike_ctl.
 interop_start_ikemesh() {
-  local etc="$IKM_TMP/ike-etc" nss="sql:$IKM_TMP/ike-nss" extra="" kv
-  for kv in "$@"; do extra+=$'\t'"$kv"$'\n'; done
-  mkdir -p "$etc/policies"
-  printf '# strongSwan and its LAN\n10.15.1.0/24\n' >"$etc/policies/private"
-  cat >"$etc/mesh.conf" <<EOF
-config setup
-	dataplane=tun
-
-conn private
-	auto=ondemand
-	type=tunnel
-	authby=rsasig
-	failureshunt=drop
-	negotiationshunt=hold
-	ikev2=insist
-	left=%defaultroute
-	leftcert=ike
-	leftid=%fromcert
-	rightid=%fromcert
-	right=%opportunisticgroup
-$extra
-EOF
+  local nss="sql:$IKM_TMP/ike-nss"
   if [[ ! -d $IKM_TMP/ike-nss ]]; then
     "$IKM_BIN/ikemesh" initnss --nssdir "$nss" >/dev/null
     "$IKM_BIN/ikemesh" import "$certs/ike.p12" --password-file "$certs/p12-password" --nssdir "$nss" >/dev/null
   fi
-  ikm_start_daemon ike "$ike_ns" -- --config "$etc/mesh.conf" --nssdir "$nss" --plugindir "$IKEMESH_BUILD/plugins"
-  ike_pid=$IKM_PID
-  ike_ctl=$IKM_CTL
+  interop_ikemesh_start $'\tauthby=rsasig\n\tleftcert=ike\n\tleftid=%fromcert\n\trightid=%fromcert' \
+    --nssdir "$nss" -- "$@"
 }
-ike_cli() { "$IKM_BIN/ikemesh" --ctl "$ike_ctl" "$@"; }
 
 # interop_stop_both: ikemeshd (which must exit 0) and charon stop, for a fresh start of both.
 interop_stop_both() {

@@ -153,6 +153,9 @@ class IkeEngine {
   /// CREATE_CHILD_SA for a CHILD SA: a rekey of the one with our inbound SPI `replacesInboundSpi`
   /// (§1.3.3), or a new one (§1.3.1) when it is 0. With a fresh key exchange when pfs=yes.
   void requestChildSa(IkeSaSerial serial, std::uint32_t replacesInboundSpi);
+  /// The CHILD SA we asked for (in IKE_AUTH, or a new one in CREATE_CHILD_SA) did not come:
+  /// logged, and reported to the delegate as a failed initiation.
+  void childRefused(IkeSa& sa, const std::string& reason);
   void sendChildRequest(IkeSaSerial serial, std::uint32_t replacesInboundSpi,
                         std::shared_ptr<KeyExchange> keyExchange);
   void sendIkeRekey(IkeSaSerial serial, std::shared_ptr<KeyExchange> keyExchange);

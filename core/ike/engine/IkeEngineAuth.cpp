@@ -416,16 +416,17 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     const auto* tsi = findPayload(inner, PayloadType::TsInitiator);
     const auto* tsr = findPayload(inner, PayloadType::TsResponder);
     if (!saPayload || !tsi || !tsr) {
+      // RFC 7296 §1.2: the IKE SA stands even when the responder refuses the CHILD SA (Libreswan
+      // on a kernel without ESP answers TS_UNACCEPTABLE).
       const auto* error = firstErrorNotify(inner);
-      host_.log(LogLevel::Warning,
-                "IKE SA #" + std::to_string(serial) + ": no CHILD SA: " +
-                    (error ? notifyTypeName(error->type) : std::string("no SA in the answer")));
+      childRefused(*s, error ? notifyTypeName(error->type) : std::string("no SA in the answer"));
       return;
     }
     auto accepted =
         acceptedProposal(negotiation.offered, *saPayload->as<SecurityAssociationPayload>(), ProtocolId::Esp);
     if (!accepted) {
       reject("SA", accepted.error().message, s->remote);
+      childRefused(*s, "SA: " + accepted.error().message);
       return;
     }
     const auto& selectorsI = tsi->as<TrafficSelectorPayload>()->selectors;
@@ -433,11 +434,13 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     if (!trafficSelectorsWithin(selectorsI, negotiation.initiatorSelectors) ||
         !trafficSelectorsWithin(selectorsR, negotiation.responderSelectors)) {
       reject("TS", "the responder widened the traffic selectors", s->remote);
+      childRefused(*s, "TS: the responder widened the traffic selectors");
       return;
     }
     auto peerSpi = espSpiValue(accepted->spi);
     if (!peerSpi) {
       reject("SA", "ESP SPI is not 4 octets", s->remote);
+      childRefused(*s, "SA: ESP SPI is not 4 octets");
       return;
     }
     auto keys = deriveChildSaKeys(s->ike.prf, s->keys.skD, {accepted->encryption, accepted->integrity}, {},
@@ -457,6 +460,13 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     if (auto installed = installChild(*s, std::move(child), *keys, true); !installed)
       host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": " + installed.error().message);
   });
+}
+
+void IkeEngine::childRefused(IkeSa& sa, const std::string& reason) {
+  host_.log(LogLevel::Warning, "IKE SA #" + std::to_string(sa.serial) + ": no CHILD SA: " + reason);
+  // For the traffic that asked for it, this is a failed negotiation: the failure shunt applies
+  // (DESIGN.md §2 step 6), and the IKE SA stays for a later CREATE_CHILD_SA.
+  delegate_.initiationFailed(sa.connection.name, sa.remote, "the CHILD SA was refused: " + reason);
 }
 
 void IkeEngine::establish(IkeSa& sa) {

@@ -309,6 +309,8 @@ void IkeEngine::onCreateChildResponse(IkeSa& sa, RequestKind kind, const std::ve
     reject("CREATE_CHILD_SA", "the peer answered " + notifyTypeName(error->type), sa.remote);
     if (negotiation.inboundSpi && sa.dataplane)
       (void)sa.dataplane->deleteSa({negotiation.inboundSpi, sa.local.address});
+    if (kind == RequestKind::CreateChild && !negotiation.replacesInboundSpi)
+      childRefused(sa, notifyTypeName(error->type));
     return;
   }
   const auto* saPayload = findPayload(inner, PayloadType::SecurityAssociation);
