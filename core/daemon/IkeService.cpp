@@ -260,6 +260,8 @@ ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
   view.childLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ipsecLifetime);
   view.rekeyMargin = c.rekeyMargin;
   view.rekeyFuzzPercent = c.rekeyFuzzPercent;
+  view.pfs = c.pfs;
+  view.childless = c.childless;
   for (const auto& subnet : c.leftSubnets) view.localSelectors.push_back(selectorOf(subnet));
   for (const auto& subnet : c.rightSubnets) view.remoteSelectors.push_back(selectorOf(subnet));
   view.retransmitInterval = c.retransmitInterval;

@@ -101,6 +101,7 @@ struct IkeSa {
   bool natLocal = false;                            ///< we are behind a NAT (our NATD hash did not match)
   bool natRemote = false;                           ///< the peer is behind a NAT
   bool peerFragmentation = false;
+  bool peerChildless = false;  ///< CHILDLESS_IKEV2_SUPPORTED in the peer's IKE_SA_INIT (RFC 6023)
   bool halfOpen = false;
 
   // Keys (RFC 7296 §2.14) and SK payload protection in each direction.

@@ -142,6 +142,29 @@ TEST_F(EngineTest, ChildRefusedInIkeAuthKeepsTheIkeSaAndReportsAFailure) {
   EXPECT_TRUE(a.recorder.installed.empty());
 }
 
+// RFC 6023: with childless=yes the initiator's IKE_AUTH carries no CHILD SA (both sides
+// announce CHILDLESS_IKEV2_SUPPORTED); the responder establishes the IKE SA alone and the CHILD
+// SA follows in a CREATE_CHILD_SA, with a key exchange of its own.
+TEST_F(EngineTest, ChildlessIkeAuthThenTheChildSaInCreateChildSa) {
+  a.connection.childless = true;
+  int createChildRequests = 0;
+  network.filter = [&](const Datagram& d) {
+    if (d.is(ExchangeType::CreateChildSa, false)) ++createChildRequests;
+    return Fate::Deliver;
+  };
+  auto serial = connect();
+  EXPECT_EQ(a.establishedIkeSas(), 1u);
+  EXPECT_EQ(b.establishedIkeSas(), 1u);
+  EXPECT_EQ(createChildRequests, 1);
+  ASSERT_EQ(a.childrenUp.size(), 1u);
+  ASSERT_EQ(b.childrenUp.size(), 1u);
+  EXPECT_EQ(a.recorder.installed.size(), 2u);
+  EXPECT_EQ(b.recorder.installed.size(), 2u);
+  EXPECT_EQ(a.childrenUp[0].ikeSa, serial);
+  EXPECT_TRUE(a.failures.empty());
+  EXPECT_EQ(a.engine.counters().rejected + b.engine.counters().rejected, 0u);
+}
+
 TEST_F(EngineTest, NatDetectedMovesIkeToPort4500AndEncapsulatesEsp) {
   // b sees a's datagrams from a NAT's address and port: rewrite the source on the way.
   const Endpoint nat{*IpAddress::parse("203.0.113.9"), 40000};
