@@ -76,3 +76,16 @@ lsw_stop() {
   lsw_whack --shutdown >/dev/null 2>&1 || kill -TERM "$lsw_pid"
   wait "$lsw_pid" || true
 }
+ike_log="$IKM_TMP/ike/daemon.log"
+# interop_stop_both PART: ikemeshd (which must exit 0) and pluto stop; their logs are kept as
+# daemon-PART.log and pluto-PART.log, for a fresh start of both.
+interop_stop_both() {
+  ikm_stop_daemon "$ike_pid"
+  lsw_stop
+  mv "$ike_log" "$IKM_TMP/ike/daemon-$1.log"
+  mv "$lsw_dir/pluto.log" "$lsw_dir/pluto-$1.log"
+}
+# ike_sas_with_lsw: established IKE SAs that ikemesh lists with Libreswan.
+ike_sas_with_lsw() { ike_cli showstates | grep -c "\.\.\.$lsw_addr:[0-9]* established IKE SA" || true; }
+# lsw_ike_sas: established IKE SAs that Libreswan lists.
+lsw_ike_sas() { lsw_whack --showstates | grep -c 'STATE_V2_ESTABLISHED_IKE_SA' || true; }

@@ -13,9 +13,6 @@ source "$IKEMESH_TEST_LIB"
 ikm_init interop-libreswan-childless
 source "$IKEMESH_SOURCE/tests/interop/libreswan-common.sh"
 
-ike_log="$IKM_TMP/ike/daemon.log"
-ike_sas_with_lsw() { ike_cli showstates | grep -c "\.\.\.$lsw_addr:4500 established IKE SA" || true; }
-lsw_ike_sas() { lsw_whack --showstates | grep -c 'STATE_V2_ESTABLISHED_IKE_SA' || true; }
 # expect_one_ike_sa_only WHAT: both sides list one IKE SA and no CHILD SA.
 expect_one_ike_sa_only() {
   ike_cli showstates >&2
@@ -51,10 +48,7 @@ ikm_wait_for 5 "CHILDLESS_IKEV2_SUPPORTED in both IKE_SA_INIT messages of the ca
 kill -0 "$ike_pid" || ikm_fail "ikemeshd died"
 
 ikm_log "2. Libreswan initiates a childless IKE SA"
-ikm_stop_daemon "$ike_pid"
-lsw_stop
-mv "$ike_log" "$IKM_TMP/ike/daemon-part1.log"
-mv "$lsw_dir/pluto.log" "$lsw_dir/pluto-part1.log"
+interop_stop_both part1
 interop_start_ikemesh
 interop_start_libreswan
 lsw_whack --impair omit-v2-ike-auth-child >&2
@@ -64,6 +58,5 @@ ikm_wait_for 10 "ikemesh to establish Libreswan's childless IKE SA" childless
 ikm_wait_for 10 "Libreswan's IKE SA" bash -c "grep -q 'initiator established IKE SA' '$lsw_dir/pluto.log'"
 expect_one_ike_sa_only "Libreswan initiated"
 grep -q 'errno 38' "$lsw_dir/pluto.log" && ikm_fail "Libreswan tried to install a CHILD SA"
-ikm_stop_daemon "$ike_pid"
-lsw_stop
+interop_stop_both part2
 ikm_pass

@@ -15,9 +15,6 @@ source "$IKEMESH_TEST_LIB"
 ikm_init interop-libreswan-null
 source "$IKEMESH_SOURCE/tests/interop/libreswan-common.sh"
 
-ike_log="$IKM_TMP/ike/daemon.log"
-ike_sas_with_lsw() { ike_cli showstates | grep -c "\.\.\.$lsw_addr:[0-9]* established IKE SA" || true; }
-lsw_ike_sas() { lsw_whack --showstates | grep -c 'STATE_V2_ESTABLISHED_IKE_SA' || true; }
 no_ike_state() { [[ -z $(ike_cli showstates) ]]; }
 
 ikm_log "1. ikemesh initiates; Libreswan refuses the CHILD SA"
@@ -45,10 +42,7 @@ plain=$(tcpdump -n -r "$IKM_TMP/wire.pcap" icmp 2>/dev/null | wc -l)
 kill -0 "$ike_pid" || ikm_fail "ikemeshd died"
 
 ikm_log "2. Libreswan initiates"
-ikm_stop_daemon "$ike_pid"
-lsw_stop
-mv "$ike_log" "$IKM_TMP/ike/daemon-part1.log"
-mv "$lsw_dir/pluto.log" "$lsw_dir/pluto-part1.log"
+interop_stop_both part1
 interop_start_ikemesh dpddelay=2s retransmit-timeout=5s
 interop_start_libreswan
 lsw_whack --name ikemesh --initiate --asynchronous >&2
@@ -63,6 +57,5 @@ ikm_wait_for 30 "ikemesh to remove every SA with Libreswan" no_ike_state
 [[ -z $(ike_cli trafficstatus) ]] || ikm_fail "a stale tunnel: $(ike_cli trafficstatus)"
 grep -E 'peer is dead|deleted by the peer' "$ike_log" >&2 || ikm_fail "ikemesh did not log why the SAs went"
 kill -0 "$ike_pid" || ikm_fail "ikemeshd died"
-ikm_stop_daemon "$ike_pid"
-lsw_stop
+interop_stop_both part2
 ikm_pass
