@@ -49,8 +49,14 @@ fetch_libreswan() {
   download=$(mktemp -d)
   # apt-get download runs as _apt where it can: let it write into the folder.
   chmod 777 "$download"
-  (cd "$download" && apt-get download -qq libreswan) ||
-    { apt-get update -qq && (cd "$download" && apt-get download -qq libreswan); }
+  # A failed download leaves the rest of the suite runnable: only the Libreswan tests fail,
+  # saying that pluto is missing.
+  if ! (cd "$download" && apt-get download -qq libreswan) &&
+    ! { apt-get update -qq && (cd "$download" && apt-get download -qq libreswan); }; then
+    echo "install-deps: could not download libreswan; the Libreswan interop tests will fail" >&2
+    rm -rf "$download"
+    return 0
+  fi
   mkdir -p "$libreswan_root"
   dpkg -x "$download"/libreswan_*.deb "$libreswan_root"
   rm -rf "$download"
