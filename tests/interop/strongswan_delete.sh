@@ -6,7 +6,8 @@
 # 2. strongSwan deletes the CHILD SA only (swanctl --terminate --child): ikemesh removes it and
 #    keeps the IKE SA; the next packet gets a new CHILD SA on that IKE SA;
 # 3. strongSwan deletes the IKE SA (swanctl --terminate --ike): ikemesh removes everything;
-# 4. charon is killed (SIGKILL): ikemesh's liveness checks notice and remove the SAs.
+# 4. charon is killed (SIGKILL): ikemesh's liveness checks notice and remove the SAs;
+# 5. ikemeshd is killed (SIGKILL): strongSwan's dead peer detection notices and removes its.
 source "$IKEMESH_TEST_LIB"
 ikm_init interop-strongswan-delete
 source "$IKEMESH_SOURCE/tests/interop/strongswan-common.sh"
@@ -59,5 +60,16 @@ wait "$swan_pid" || true
 ikm_wait_for 30 "ikemesh to declare strongSwan dead" no_ike_sa_at_ikemesh
 grep "peer is dead" "$IKM_TMP/ike/daemon.log" >&2 || ikm_fail "ikemesh did not log the dead peer"
 [[ $(ike_child_count) == 0 ]] || ikm_fail "ikemesh kept a tunnel to a dead peer"
-ikm_stop_daemon "$ike_pid"
+
+ikm_log "5. ikemeshd dies: strongSwan's dead peer detection notices"
+# charon retransmits twice, one second apart, before it declares the peer dead.
+printf 'retransmit_tries = 2\nretransmit_timeout = 1.0\nretransmit_base = 1.0\n' >"$swan_dir/extra.conf"
+interop_start_strongswan "" "" "dpd_delay = 2s"
+run_ike ping -c 1 -W 10 "$swan_addr" >/dev/null || ikm_fail "no tunnel before killing ikemeshd"
+expect_tunnel "before killing ikemeshd"
+kill -KILL "$ike_pid"
+wait "$ike_pid" || true
+ikm_wait_for 30 "strongSwan to declare ikemesh dead" no_sa_at_strongswan
+grep -E 'giving up after [0-9]+ retransmits|peer not responding' "$swan_dir/charon.log" >&2 ||
+  ikm_fail "strongSwan did not log the dead peer"
 ikm_pass
