@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # What every interop test shares: a LAN (a bridge in a namespace of its own), ikemesh's node
 # `ike` at 10.15.1.1 and the peer's node, IPv4 only, and a capture of the LAN side of `ike` in
 # $IKM_TMP/wire.pcap (kept with the logs on failure). Sourced by strongswan-common.sh and

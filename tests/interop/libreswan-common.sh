@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # The setup shared by the Libreswan interop tests: ikemesh (kernel-tun, NULL authentication)
 # in `ike` at 10.15.1.1 and Libreswan 4.10's pluto in `lsw` at 10.15.1.3, and a capture of the
 # LAN side of `ike` in $IKM_TMP/wire.pcap (kept with the logs on failure): interop-common.sh.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # The setup shared by the strongSwan interop tests: two nodes on a LAN, ikemesh (kernel-tun,
 # X.509 from an NSS database) in `ike` at 10.15.1.1 and strongSwan charon (kernel-libipsec) in
 # `swan` at 10.15.1.2, both with certificates from one CA (tests/lib/make-mesh-certs.sh), and a
@@ -125,7 +126,7 @@ expect_tunnel() {
   echo "$sas" >&2
   ikm_expect_contains "$sas" "ESTABLISHED" "$what: strongSwan's IKE SA"
   ikm_expect_contains "$sas" "INSTALLED, TUNNEL" "$what: strongSwan's CHILD SA"
-  ikm_expect_contains "$sas" "remote '$ike_id' @ $ike_addr[4500]" "$what: strongSwan's view of ikemesh"
+  ikm_expect_contains "$sas" "remote '$ike_id' @ ${ike_addr}[4500]" "$what: strongSwan's view of ikemesh"
 }
 
 # expect_transfer MEGABYTES FROM: a TCP transfer of random octets through the tunnel, from

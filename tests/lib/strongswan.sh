@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # strongSwan charon with kernel-libipsec (userspace ESP over a TUN device) in a network
 # namespace, for the interop tests (tests/interop) and the throughput benchmark
 # (bench/tun_throughput.sh). Source it after tests/lib/netns.sh and ikm_init.
