@@ -118,6 +118,10 @@ void printOppo(const QJsonObject& r) {
   std::cout << "initiating " << text(r["instance"]) << " (IKE SA #" << text(r["serial"]) << ")\n";
 }
 
+void printDown(const QJsonObject& r) {
+  std::cout << "deleting " << r["deleted"].toArray().size() << " IKE SA(s) with " << text(r["peer"]) << "\n";
+}
+
 struct Command {
   const char* summary;
   std::function<void(const QJsonObject&)> print;
@@ -135,6 +139,7 @@ const std::map<std::string, Command>& commands() {
       {"shuntstatus", {"the negotiation and failure shunts, one line per peer", printShunts}},
       {"trafficstatus", {"one line per tunnel with its byte counters and peer ID", printTraffic}},
       {"oppo", {"IP [--from IP]: negotiate with a peer now, as its first packet would", printOppo}},
+      {"down", {"IP: delete the IKE SAs with a peer, telling it (DELETE)", printDown}},
   };
   return table;
 }
@@ -216,9 +221,9 @@ int main(int argc, char** argv) {
   }
   QJsonObject args;
   if (parser.isSet(libreswanPrefix)) linePrefix = name == "trafficstatus" ? "006 " : "000 ";
-  if (name == "policy" || name == "oppo") {
+  if (name == "policy" || name == "oppo" || name == "down") {
     if (positional.size() != 1) {
-      std::cerr << "ikemesh: usage: ikemesh " << name << " IP [--from IP]\n";
+      std::cerr << "ikemesh: usage: ikemesh " << name << (name == "down" ? " IP\n" : " IP [--from IP]\n");
       return 2;
     }
     args["peer"] = positional.takeFirst();

@@ -285,6 +285,12 @@ void Daemon::registerCommands() {
     if (!local) return fail("oppo: " + local.error().message + " (give --from)");
     return ike_->initiateTo(*local, *peer);
   });
+  control_->addCommand("down", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto peer = IpAddress::parse(args.value("peer").toString().toStdString());
+    if (!peer)
+      return fail("down: '" + args.value("peer").toString().toStdString() + "' is not an IP address");
+    return ike_->deletePeer(*peer);
+  });
   control_->addCommand("stop", [this](const QJsonObject&) -> Result<QJsonObject> {
     requestStop("ikemesh stop");
     return QJsonObject{{"stopping", true}};

@@ -263,6 +263,8 @@ ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
   view.childLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ipsecLifetime);
   view.rekeyMargin = c.rekeyMargin;
   view.rekeyFuzzPercent = c.rekeyFuzzPercent;
+  view.pfs = c.pfs;
+  view.childless = c.childless;
   for (const auto& subnet : c.leftSubnets) view.localSelectors.push_back(selectorOf(subnet));
   for (const auto& subnet : c.rightSubnets) view.remoteSelectors.push_back(selectorOf(subnet));
   view.retransmitInterval = c.retransmitInterval;
@@ -303,6 +305,19 @@ Result<QJsonObject> IkeService::initiateTo(const IpAddress& local, const IpAddre
     setBareShunt(*connection, local, peer, connection->negotiationShunt, false);
   return QJsonObject{{"serial", static_cast<qint64>(*serial)},
                      {"instance", q(instanceName(connection->name, peer))}};
+}
+
+Result<QJsonObject> IkeService::deletePeer(const IpAddress& peer) {
+  QJsonArray deleted;
+  for (const auto& sa : engine_->ikeSas()) {
+    if (sa.remote.address != peer) continue;
+    if (auto rc = engine_->deleteIkeSa(sa.serial); !rc) return std::move(rc).error();
+    deleted.append(static_cast<qint64>(sa.serial));
+  }
+  if (deleted.isEmpty()) return fail("no IKE SA with " + peer.toString() + " (see ikemesh showstates)");
+  logger_.info(kTag, "deleting " + std::to_string(deleted.size()) + " IKE SA(s) with " + peer.toString() +
+                         " on request");
+  return QJsonObject{{"peer", QString::fromStdString(peer.toString())}, {"deleted", deleted}};
 }
 
 // --- ike::EngineDelegate ---------------------------------------------------------------

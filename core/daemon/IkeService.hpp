@@ -52,6 +52,10 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
 
   /// What an acquire does, on request (`ikemesh oppo PEER`, like Libreswan's whack --oppohere/--oppothere).
   Result<QJsonObject> initiateTo(const IpAddress& local, const IpAddress& peer);
+  /// Deletes the IKE SAs (and so their CHILD SAs) with a peer, telling it with DELETE (RFC 7296
+  /// §1.4.1): `ikemesh down PEER`, like Libreswan's `ipsec whack --deletestate`. The trap applies
+  /// to the peer again.
+  Result<QJsonObject> deletePeer(const IpAddress& peer);
 
   QJsonObject showStates() const;
   /// The bare shunts (negotiation and failure shunts per peer), as Libreswan's shuntstatus.

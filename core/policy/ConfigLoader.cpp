@@ -190,6 +190,8 @@ Connection connectionFrom(const ConfigSection& section, const EffectiveSettings&
     c.keyingTries = *v == "%forever" ? 0 : static_cast<int>(parseUnsigned(*v, 0x7fffffff).value_or(0));
   if (auto v = get("priority")) c.priority = static_cast<int>(parseUnsigned(*v, 0x7fffffff).value_or(0));
   if (auto v = get("narrowing")) c.narrowing = parseYesNo(*v).value_or(false);
+  if (auto v = get("pfs")) c.pfs = parseYesNo(*v).value_or(true);
+  if (auto v = get("childless")) c.childless = parseYesNo(*v).value_or(false);
 
   if (auto v = get("dataplane")) {
     c.dataplane = dataplaneFrom(*v);

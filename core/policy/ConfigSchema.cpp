@@ -207,6 +207,14 @@ ConfigSchema ConfigSchema::standard() {
   schema.add(dataplane);
   schema.add(
       conn("priority", VT::Int, "Policy priority; lower numbers win. Default: computed from prefixes."));
+  schema.add(conn("pfs", VT::Bool,
+                  "Whether CREATE_CHILD_SA (CHILD SA rekeys, CHILD SAs after the first) carries a fresh key "
+                  "exchange (RFC 7296 §1.3.1). The peer's ESP proposals must then name a DH group. Default: "
+                  "yes."));
+  schema.add(conn("childless", VT::Bool,
+                  "Initiate with an IKE_AUTH that carries no CHILD SA when the responder supports RFC 6023; "
+                  "the CHILD SA follows in a CREATE_CHILD_SA. ikemesh always accepts childless IKE_AUTH "
+                  "as a responder. Default: no."));
   schema.add(conn("narrowing", VT::Bool,
                   "Whether the traffic selectors may be narrowed during negotiation (RFC 7296 §2.9). "
                   "Default: no."));

@@ -115,6 +115,8 @@ struct Connection {
   std::string dataplaneValue = "auto";
   std::optional<int> priority;
   bool narrowing = false;
+  bool pfs = true;         ///< pfs=
+  bool childless = false;  ///< childless= (RFC 6023)
 
   /// Every effective key=value (canonical key names), after %default and also=, plugin keys
   /// included; keys unset with `key=` are absent. Reload compares conns by this map.

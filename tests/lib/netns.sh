@@ -160,7 +160,9 @@ ikm_node() {
 ikm_capture() {
   local name=$1 ns=$2 iface=$3
   shift 3
-  ip netns exec "$ns" tcpdump -i "$iface" -n -U -w "$IKM_TMP/$name.pcap" "$@" 2>"$IKM_TMP/$name.tcpdump.log" &
+  # --immediate-mode: each packet reaches the file as it arrives, not when the kernel hands
+  # tcpdump a full block, so that a test can read the capture right after the traffic.
+  ip netns exec "$ns" tcpdump -i "$iface" -n -U --immediate-mode -w "$IKM_TMP/$name.pcap" "$@" 2>"$IKM_TMP/$name.tcpdump.log" &
   IKM_CAPTURE_PID=$!
   ikm_track "$IKM_CAPTURE_PID"
   ikm_wait_for 10 "tcpdump on $ns/$iface" grep -q "listening on" "$IKM_TMP/$name.tcpdump.log"

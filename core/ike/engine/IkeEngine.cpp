@@ -497,6 +497,9 @@ Result<void> IkeEngine::deleteChildSa(IkeSaSerial serial, std::uint32_t inboundS
                             [&](const ChildSa& c) { return c.inboundSpi == inboundSpi; });
   if (child == sa->children.end())
     return fail("IKE SA #" + std::to_string(serial) + " has no CHILD SA " + std::to_string(inboundSpi));
+  // Both directions of a CHILD SA reach their hard lifetime and report it: one DELETE names
+  // the pair (RFC 7296 §1.4.1); a second would name an SPI the peer has already removed.
+  if (child->retiring) return success();
   child->retiring = true;
   whenWindowOpen(*sa, [this, serial, inboundSpi] {
     IkeSa* s = find(serial);

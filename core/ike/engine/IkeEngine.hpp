@@ -58,7 +58,8 @@ class IkeEngine {
 
   /// Starts IKE_SA_INIT towards `remote` for `connection` (an acquire, or `ikemesh up`). When an
   /// IKE SA for the same connection and peer exists or is being negotiated, returns it instead
-  /// of starting a second one.
+  /// of starting a second one; when that IKE SA is established but carries no CHILD SA any more
+  /// (it expired or was deleted), asks for a new one on it with CREATE_CHILD_SA (RFC 7296 §1.3.1).
   Result<IkeSaSerial> initiate(const ConnectionView& connection, const Endpoint& local,
                                const Endpoint& remote);
 
@@ -157,7 +158,14 @@ class IkeEngine {
   // IkeEngineCreateChild.cpp: CHILD and IKE SA rekeying
   void onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner);
   void onCreateChildResponse(IkeSa& sa, RequestKind kind, const std::vector<Payload>& inner);
-  void sendChildRekey(IkeSaSerial serial, std::uint32_t inboundSpi, std::shared_ptr<KeyExchange> keyExchange);
+  /// CREATE_CHILD_SA for a CHILD SA: a rekey of the one with our inbound SPI `replacesInboundSpi`
+  /// (§1.3.3), or a new one (§1.3.1) when it is 0. With a fresh key exchange when pfs=yes.
+  void requestChildSa(IkeSaSerial serial, std::uint32_t replacesInboundSpi);
+  /// The CHILD SA we asked for (in IKE_AUTH, or a new one in CREATE_CHILD_SA) did not come:
+  /// logged, and reported to the delegate as a failed initiation.
+  void childRefused(IkeSa& sa, const std::string& reason);
+  void sendChildRequest(IkeSaSerial serial, std::uint32_t replacesInboundSpi,
+                        std::shared_ptr<KeyExchange> keyExchange);
   void sendIkeRekey(IkeSaSerial serial, std::shared_ptr<KeyExchange> keyExchange);
   void finishChildResponse(IkeSaSerial serial, ChildNegotiation negotiation, std::vector<Payload> inner,
                            SecureBytes sharedSecret);

@@ -101,6 +101,7 @@ struct IkeSa {
   bool natLocal = false;                            ///< we are behind a NAT (our NATD hash did not match)
   bool natRemote = false;                           ///< the peer is behind a NAT
   bool peerFragmentation = false;
+  bool peerChildless = false;  ///< CHILDLESS_IKEV2_SUPPORTED in the peer's IKE_SA_INIT (RFC 6023)
   bool halfOpen = false;
 
   // Keys (RFC 7296 §2.14) and SK payload protection in each direction.
@@ -125,6 +126,9 @@ struct IkeSa {
 
   std::optional<ChildNegotiation> childNegotiation;
   std::vector<ChildSa> children;
+  /// A CREATE_CHILD_SA for a new CHILD SA (not a rekey) is being prepared or awaits its answer:
+  /// further acquires for this peer wait for it.
+  bool newChildPending = false;
 
   /// One completed rekey of a CHILD SA, kept to recognise simultaneous rekeys (RFC 7296 §2.8.1).
   struct RekeyRecord {

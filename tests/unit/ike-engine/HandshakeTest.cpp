@@ -119,6 +119,52 @@ TEST_F(EngineTest, ResponderNarrowsTrafficSelectorsToItsConnection) {
   EXPECT_EQ(out.remoteSelectors, std::vector<TrafficSelector>{TrafficSelector::forHost(b.endpoint.address)});
 }
 
+// Found against Libreswan on a kernel without ESP (tests/interop/libreswan_null.sh): it
+// completes IKE_AUTH and refuses the CHILD SA with TS_UNACCEPTABLE; the initiator kept its
+// negotiation shunt forever instead of applying the failure shunt.
+TEST_F(EngineTest, ChildRefusedInIkeAuthKeepsTheIkeSaAndReportsAFailure) {
+  b.connection.localSelectors = {
+      {*IpAddress::parse("203.0.113.0"), *IpAddress::parse("203.0.113.255"), 0, 0, 65535}};
+  connect();
+  EXPECT_EQ(a.establishedIkeSas(), 1u);
+  EXPECT_EQ(b.establishedIkeSas(), 1u);
+  EXPECT_TRUE(a.childrenUp.empty());
+  EXPECT_TRUE(a.recorder.installed.empty());
+  EXPECT_TRUE(b.recorder.installed.empty());
+  ASSERT_EQ(a.failures.size(), 1u);
+  EXPECT_NE(a.failures[0].find("TS_UNACCEPTABLE"), std::string::npos) << a.failures[0];
+  // A CREATE_CHILD_SA for a new CHILD SA that is refused too is reported the same way.
+  ASSERT_TRUE(a.engine.initiate(a.connection, a.endpoint, b.endpoint));
+  network.settle();
+  ASSERT_EQ(a.failures.size(), 2u);
+  EXPECT_NE(a.failures[1].find("TS_UNACCEPTABLE"), std::string::npos) << a.failures[1];
+  EXPECT_EQ(a.engine.ikeSas().size(), 1u);
+  EXPECT_TRUE(a.recorder.installed.empty());
+}
+
+// RFC 6023: with childless=yes the initiator's IKE_AUTH carries no CHILD SA (both sides
+// announce CHILDLESS_IKEV2_SUPPORTED); the responder establishes the IKE SA alone and the CHILD
+// SA follows in a CREATE_CHILD_SA, with a key exchange of its own.
+TEST_F(EngineTest, ChildlessIkeAuthThenTheChildSaInCreateChildSa) {
+  a.connection.childless = true;
+  int createChildRequests = 0;
+  network.filter = [&](const Datagram& d) {
+    if (d.is(ExchangeType::CreateChildSa, false)) ++createChildRequests;
+    return Fate::Deliver;
+  };
+  auto serial = connect();
+  EXPECT_EQ(a.establishedIkeSas(), 1u);
+  EXPECT_EQ(b.establishedIkeSas(), 1u);
+  EXPECT_EQ(createChildRequests, 1);
+  ASSERT_EQ(a.childrenUp.size(), 1u);
+  ASSERT_EQ(b.childrenUp.size(), 1u);
+  EXPECT_EQ(a.recorder.installed.size(), 2u);
+  EXPECT_EQ(b.recorder.installed.size(), 2u);
+  EXPECT_EQ(a.childrenUp[0].ikeSa, serial);
+  EXPECT_TRUE(a.failures.empty());
+  EXPECT_EQ(a.engine.counters().rejected + b.engine.counters().rejected, 0u);
+}
+
 TEST_F(EngineTest, NatDetectedMovesIkeToPort4500AndEncapsulatesEsp) {
   // b sees a's datagrams from a NAT's address and port: rewrite the source on the way.
   const Endpoint nat{*IpAddress::parse("203.0.113.9"), 40000};
