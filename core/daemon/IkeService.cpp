@@ -524,6 +524,7 @@ QJsonObject IkeService::counters() const {
                      {"responsesFromCache", static_cast<qint64>(c.responsesFromCache)},
                      {"cookiesDemanded", static_cast<qint64>(c.cookiesDemanded)},
                      {"halfOpen", static_cast<qint64>(engine_->halfOpenCount())},
+                     {"cookiesHonoured", static_cast<qint64>(c.cookiesHonoured)},
                      {"fragmentsSent", static_cast<qint64>(c.fragmentsSent)},
                      {"fragmentsReceived", static_cast<qint64>(c.fragmentsReceived)},
                      {"ikeSasEstablished", static_cast<qint64>(c.ikeSasEstablished)},

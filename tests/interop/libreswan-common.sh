@@ -33,7 +33,8 @@ interop_start_ikemesh() {
 }
 
 # interop_start_libreswan [CONN KEY=VALUE...]: pluto in `lsw` with conn `ikemesh` (NULL
-# authentication towards ikemesh, tunnel mode, auto=add) plus the extra keys. Sets lsw_pid.
+# authentication towards ikemesh unless $lsw_auth_lines says otherwise, tunnel mode,
+# auto=add) plus the extra keys. Its NSS database is $lsw_dir/nss. Sets lsw_pid.
 interop_start_libreswan() {
   local extra="" kv
   for kv in "$@"; do extra+=$'\t'"$kv"$'\n'; done
@@ -49,10 +50,8 @@ config setup
 
 conn ikemesh
 	left=$lsw_addr
-	leftid=%null
 	right=$ike_addr
-	rightid=%null
-	authby=null
+${lsw_auth_lines:-$'\tleftid=%null\n\trightid=%null\n\tauthby=null'}
 	ikev2=insist
 	type=tunnel
 	auto=add
