@@ -307,7 +307,15 @@ Result<QJsonObject> IkeService::initiateTo(const IpAddress& local, const IpAddre
 std::optional<ike::ConnectionView> IkeService::connectionFor(const ike::Endpoint& local,
                                                              const ike::Endpoint& remote) {
   const auto* connection = trapConnectionFor(local.address, remote.address);
+  if (!connection && policy_) {
+    // clear-or-private: we never initiate to these peers, but answer them (DESIGN.md §2 step 7).
+    auto match = policy_->table.lookup({local.address, remote.address});
+    const auto* candidate = match ? policy_->config.find(match.group->connection) : nullptr;
+    if (candidate && candidate->answersOpportunisticIke()) connection = candidate;
+  }
   if (!connection) {
+    // A peer in clear or block (or in no group): NO_PROPOSAL_CHOSEN, so that its
+    // private-or-clear conn falls back to clear text now instead of after retransmit-timeout.
     logger_.info(kTag, "IKE_SA_INIT from " + remote.toString() +
                            " refused: no private, private-or-clear or "
                            "clear-or-private group holds it");

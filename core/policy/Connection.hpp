@@ -125,6 +125,10 @@ struct Connection {
     return type == ConnectionType::Passthrough || type == ConnectionType::Drop ||
            type == ConnectionType::Reject;
   }
+  /// Libreswan's clear-or-private: a passthrough conn over a policy group that still names an
+  /// authentication method. Traffic to its peers leaves in the clear and nothing initiates,
+  /// but an IKE_SA_INIT from one of them is answered and becomes a tunnel.
+  bool answersOpportunisticIke() const;
   /// The value of `key` after %default and also=, or nullopt.
   std::optional<std::string> value(std::string_view key) const;
 };

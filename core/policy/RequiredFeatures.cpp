@@ -27,7 +27,7 @@ std::vector<RequiredFeature> requiredFeatures(const Connection& connection, bool
       features.push_back({std::move(feature), std::move(key), std::move(value)});
   };
 
-  if (!connection.isShunt()) {
+  if (!connection.isShunt() || connection.answersOpportunisticIke()) {
     auto addMethods = [&](const std::optional<AuthBy>& sideAuth, const char* sideKey) {
       if (sideAuth) {
         add(authFeature(*sideAuth), sideKey, std::string(toString(*sideAuth)));
