@@ -105,6 +105,8 @@ struct Connection {
   std::chrono::milliseconds retransmitInterval{500};
   std::chrono::milliseconds retransmitTimeout = std::chrono::seconds(60);
   std::chrono::milliseconds shuntLifetime = std::chrono::minutes(15);
+  /// inactivity=: idle time after which a CHILD SA is deleted (strongSwan); 0 = never.
+  std::chrono::milliseconds inactivity{0};
   Fragmentation fragmentation = Fragmentation::Yes;
   Encapsulation encapsulation = Encapsulation::Auto;
   int keyingTries = 0;  ///< 0 = %forever
