@@ -135,7 +135,7 @@ for i in 1 2 3 4 5; do
         ;;
       none)
         has_tunnel "r$r" "$a" && bad "the responder shows a tunnel"
-        [[ -z $(grep 'echo reply' <<<"$icmp_ba") ]] || bad "an echo reply went out in the clear"
+        ! grep -q 'echo reply' <<<"$icmp_ba" || bad "an echo reply went out in the clear"
         [[ -z $esp ]] || bad "ESP on the LAN: $esp"
         ;;
     esac

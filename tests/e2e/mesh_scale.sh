@@ -17,7 +17,12 @@ etc="$IKEMESH_SOURCE/tests/data/tun-mesh"
 ikm_log "$nodes nodes, $peers random peers each, seed $seed"
 
 ikm_lan
-for ((i = 1; i <= nodes; i++)); do ikm_node "n$i" "10.15.1.$i/16"; done
+names=()
+for ((i = 1; i <= nodes; i++)); do
+  ikm_node "n$i" "10.15.1.$i/16"
+  names+=("n$i")
+done
+ikm_static_neighbours "${names[@]}"
 started_ms=$(date +%s%3N)
 declare -A pid ctl
 for ((i = 1; i <= nodes; i++)); do

@@ -167,6 +167,28 @@ ikm_node() {
   ip -n "$ns" route add default dev eth0
 }
 
+# ikm_static_neighbours NAME...: permanent ARP entries between the eth0 of these nodes (each
+# knows every other's MAC address). The kernel's ARP table is shared by all namespaces and holds
+# 1024 learned entries (gc_thresh3) in all; a mesh of 64 nodes would need 4032, and
+# "neighbor table overflow" drops packets, other tests' too. Permanent entries do not count.
+ikm_static_neighbours() {
+  local name address mac
+  local -a entries=()
+  for name in "$@"; do
+    address=$(ip -n "$IKM_PREFIX-$name" -4 -o addr show dev eth0 | awk '{split($4, a, "/"); print a[1]; exit}')
+    mac=$(ip -n "$IKM_PREFIX-$name" -o link show dev eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+    entries+=("$name $address $mac")
+  done
+  local entry other
+  for entry in "${entries[@]}"; do
+    read -r name _ _ <<<"$entry"
+    for other in "${entries[@]}"; do
+      read -r _ address mac <<<"$other"
+      [[ $other == "$entry" ]] || echo "neigh replace $address lladdr $mac dev eth0 nud permanent"
+    done | ip -n "$IKM_PREFIX-$name" -batch -
+  done
+}
+
 # ikm_capture NAME NS IFACE FILTER...: tcpdump in NS on IFACE into $IKM_TMP/NAME.pcap, started
 # and ready (it says "listening") before this returns. Sets IKM_CAPTURE_PID.
 ikm_capture() {
