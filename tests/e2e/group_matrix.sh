@@ -61,7 +61,7 @@ started=$SECONDS
 declare -A ping_pid
 for i in 1 2 3 4 5; do
   for r in 1 2 3 4 5; do
-    run "i$i" ping -c 1 -W 3 "10.15.2.$r" >"$IKM_TMP/ping-$i$r.txt" 2>&1 &
+    run "i$i" ping -c 1 -W 5 "10.15.2.$r" >"$IKM_TMP/ping-$i$r.txt" 2>&1 &
     ping_pid[$i$r]=$!
   done
 done
