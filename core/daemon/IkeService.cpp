@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "daemon/LocalAddresses.hpp"
+#include "ike/engine/RekeyTiming.hpp"
 #include "policy/RequiredFeatures.hpp"
 
 namespace ikemesh {
@@ -92,6 +93,8 @@ void IkeService::shutdown() {
   if (shutDown_) return;
   shutDown_ = true;
   for (auto* dataplane : eventSources_) dataplane->setEvents(nullptr);
+  for (auto& [key, child] : children_)
+    if (child.inactivityTimer) host_->stopTimer(child.inactivityTimer);
   engine_->clear();
   for (auto& [key, shunt] : bareShunts_) {
     if (shunt.expiry) host_->stopTimer(shunt.expiry);
@@ -325,7 +328,15 @@ Result<QJsonObject> IkeService::deletePeer(const IpAddress& peer) {
 std::optional<ike::ConnectionView> IkeService::connectionFor(const ike::Endpoint& local,
                                                              const ike::Endpoint& remote) {
   const auto* connection = trapConnectionFor(local.address, remote.address);
+  if (!connection && policy_) {
+    // clear-or-private: we never initiate to these peers, but answer them (DESIGN.md §2 step 7).
+    auto match = policy_->table.lookup({local.address, remote.address});
+    const auto* candidate = match ? policy_->config.find(match.group->connection) : nullptr;
+    if (candidate && candidate->answersOpportunisticIke()) connection = candidate;
+  }
   if (!connection) {
+    // A peer in clear or block (or in no group): NO_PROPOSAL_CHOSEN, so that its
+    // private-or-clear conn falls back to clear text now instead of after retransmit-timeout.
     logger_.info(kTag, "IKE_SA_INIT from " + remote.toString() +
                            " refused: no private, private-or-clear or "
                            "clear-or-private group holds it");
@@ -352,6 +363,7 @@ void IkeService::ikeSaEstablished(const ike::IkeSaInfo& sa) {
 
 void IkeService::ikeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reason) {
   established_.erase(sa.serial);
+  idleExpiring_.erase(sa.serial);
   logger_.info(kTag, "#" + std::to_string(sa.serial) + ": IKE SA with " + sa.remote.toString() +
                          " deleted: " + reason);
 }
@@ -365,10 +377,22 @@ void IkeService::childSaUp(const ike::ChildSaInfo& child) {
   record.serial = nextChildSerial_++;
   record.added = std::chrono::system_clock::now();
   record.info = child;
+  const auto* connection = policy_ ? policy_->config.find(child.connection) : nullptr;
+  if (connection && connection->inactivity.count() > 0) {
+    auto ikeSa = child.ikeSa;
+    auto spi = child.inboundSpi;
+    record.inactivityTimer = host_->startTimer(connection->inactivity, false, [this, ikeSa, spi] {
+      if (auto it = children_.find({ikeSa, spi}); it != children_.end()) it->second.inactivityTimer = 0;
+      checkInactivity(ikeSa, spi);
+    });
+  }
 }
 
 void IkeService::childSaDown(const ike::ChildSaInfo& child, const std::string& reason) {
-  children_.erase({child.ikeSa, child.inboundSpi});
+  if (auto it = children_.find({child.ikeSa, child.inboundSpi}); it != children_.end()) {
+    if (it->second.inactivityTimer) host_->stopTimer(it->second.inactivityTimer);
+    children_.erase(it);
+  }
   logger_.info(kTag, "CHILD SA " + hexSpi(child.inboundSpi) + " of #" + std::to_string(child.ikeSa) +
                          " down: " + reason);
 }
@@ -398,7 +422,96 @@ void IkeService::acquire(const Acquire& a) {
 }
 
 void IkeService::expired(const SaRef& sa, bool hard) {
+  if (!hard && expireIfIdle(sa)) return;
   engine_->saExpired(sa, hard);
+}
+
+const IkeService::ChildRecord* IkeService::newestChildOf(ike::IkeSaSerial ikeSa) const {
+  const ChildRecord* newest = nullptr;
+  for (auto it = children_.lower_bound({ikeSa, 0}); it != children_.end() && it->first.first == ikeSa; ++it)
+    if (!newest || it->second.serial > newest->serial) newest = &it->second;
+  return newest;
+}
+
+bool IkeService::expireIfIdle(const SaRef& ref) {
+  using namespace std::chrono;
+  if (!policy_) return false;
+  for (const auto& sa : engine_->ikeSas()) {
+    const ChildRecord* expiring = nullptr;
+    for (auto it = children_.lower_bound({sa.serial, 0});
+         it != children_.end() && it->first.first == sa.serial; ++it) {
+      const auto& info = it->second.info;
+      if ((info.inboundSpi == ref.spi && ref.destination == sa.local.address) ||
+          (info.outboundSpi == ref.spi && ref.destination == sa.remote.address))
+        expiring = &it->second;
+    }
+    if (!expiring) continue;
+    if (idleExpiring_.count(sa.serial)) return true;  // the SA's other half, or a second report
+    // Libreswan (ikev2_replace.c): only opportunistic instances expire when idle; a conn with
+    // a fixed peer is rekeyed whatever its traffic.
+    const auto* connection = policy_->config.find(sa.connection);
+    if (!connection || !connection->right.isGroup()) return false;
+    const ChildRecord* newest = newestChildOf(sa.serial);
+    auto* dataplane = dataplaneOf(*connection);
+    if (newest != expiring || !dataplane) return false;  // a replaced one: the engine knows
+    // Idle as Libreswan measures it: nothing received within the rekey margin (an SA that was
+    // rekeyed since its last packet received nothing at all).
+    auto counters = dataplane->counters({newest->info.inboundSpi, sa.local.address});
+    auto margin = ike::effectiveRekeyMargin(connection->ipsecLifetime, connection->rekeyMargin,
+                                            connection->rekeyFuzzPercent);
+    auto now = system_clock::now();
+    if (counters && counters->lastUse && now - *counters->lastUse < margin) return false;
+    logger_.info(kTag, "#" + std::to_string(newest->serial) + ": " +
+                           instanceName(sa.connection, sa.remote.address) + " received nothing for " +
+                           std::to_string(duration_cast<seconds>(margin).count()) +
+                           "s: not rekeyed, deleting IKE SA #" + std::to_string(sa.serial) +
+                           "; the trap applies again");
+    if (auto rc = engine_->deleteIkeSa(sa.serial); !rc) {
+      logger_.warning(kTag, "#" + std::to_string(sa.serial) + ": " + rc.error().message);
+      return false;
+    }
+    idleExpiring_.insert(sa.serial);
+    return true;
+  }
+  return false;
+}
+
+void IkeService::checkInactivity(ike::IkeSaSerial ikeSa, std::uint32_t inboundSpi) {
+  using namespace std::chrono;
+  auto it = children_.find({ikeSa, inboundSpi});
+  if (it == children_.end() || !policy_) return;
+  auto& record = it->second;
+  const auto* connection = policy_->config.find(record.info.connection);
+  auto* dataplane = connection ? dataplaneOf(*connection) : nullptr;
+  if (!dataplane || connection->inactivity.count() <= 0) return;
+  std::optional<ike::IkeSaInfo> sa;
+  for (const auto& candidate : engine_->ikeSas())
+    if (candidate.serial == ikeSa) sa = candidate;
+  if (!sa) return;
+  auto last = record.added;
+  for (auto ref :
+       {SaRef{record.info.inboundSpi, sa->local.address}, SaRef{record.info.outboundSpi, sa->remote.address}})
+    if (auto counters = dataplane->counters(ref); counters && counters->lastUse)
+      last = std::max(last, *counters->lastUse);
+  auto idle = duration_cast<milliseconds>(system_clock::now() - last);
+  if (idle < connection->inactivity) {
+    record.inactivityTimer =
+        host_->startTimer(connection->inactivity - idle, false, [this, ikeSa, inboundSpi] {
+          if (auto it = children_.find({ikeSa, inboundSpi}); it != children_.end())
+            it->second.inactivityTimer = 0;
+          checkInactivity(ikeSa, inboundSpi);
+        });
+    return;
+  }
+  std::size_t siblings = 0;
+  for (auto c = children_.lower_bound({ikeSa, 0}); c != children_.end() && c->first.first == ikeSa; ++c)
+    ++siblings;
+  logger_.info(kTag, "#" + std::to_string(record.serial) + ": " +
+                         instanceName(sa->connection, sa->remote.address) + " carried nothing for " +
+                         std::to_string(duration_cast<seconds>(idle).count()) + "s (inactivity=): deleting " +
+                         (siblings == 1 ? "it and its IKE SA" : "it"));
+  auto rc = siblings == 1 ? engine_->deleteIkeSa(ikeSa) : engine_->deleteChildSa(ikeSa, inboundSpi);
+  if (!rc) logger_.warning(kTag, "#" + std::to_string(ikeSa) + ": " + rc.error().message);
 }
 
 void IkeService::error(const std::string& message) {

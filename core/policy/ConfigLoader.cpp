@@ -180,6 +180,7 @@ Connection connectionFrom(const ConfigSection& section, const EffectiveSettings&
     c.retransmitInterval = durationFrom(*v, PlainDurationUnit::Milliseconds);
   if (auto v = get("retransmit-timeout")) c.retransmitTimeout = durationFrom(*v, PlainDurationUnit::Seconds);
   if (auto v = get("shuntlifetime")) c.shuntLifetime = durationFrom(*v, PlainDurationUnit::Seconds);
+  if (auto v = get("inactivity")) c.inactivity = durationFrom(*v, PlainDurationUnit::Seconds);
   if (auto v = get("fragmentation"))
     c.fragmentation = *v == "no"      ? Fragmentation::No
                       : *v == "force" ? Fragmentation::Force

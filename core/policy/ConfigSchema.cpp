@@ -187,6 +187,9 @@ ConfigSchema ConfigSchema::standard() {
   schema.add(conn("retransmit-timeout", VT::Duration,
                   "Total time to retransmit one IKE request before giving up. Default: 60s."));
   schema.add(conn("shuntlifetime", VT::Duration, "How long a failureshunt stays installed. Default: 15m."));
+  schema.add(conn("inactivity", VT::Duration,
+                  "strongSwan's key: a CHILD SA that neither sent nor received a packet for this long is "
+                  "deleted (with its IKE SA when it was the last one); 0 = off. Default: 0."));
   schema.add(conn("fragmentation", VT::Enum,
                   "IKE fragmentation (RFC 7383): yes (when the peer supports it), no, force. Default: yes.",
                   {"yes", "no", "force"}));

@@ -395,7 +395,7 @@ void TunDataplane::reconsiderHeld() {
 // ---- SAs ------------------------------------------------------------------------------------
 
 Result<std::uint32_t> TunDataplane::allocateSpi(const IpAddress&, const IpAddress&) {
-  std::shared_lock lock(stateMutex_);
+  std::unique_lock lock(stateMutex_);  // the receiver reads reservedSpis_ (early ESP)
   for (int attempt = 0; attempt < 64; ++attempt) {
     std::uint32_t spi = 0;
     if (::getrandom(&spi, sizeof spi, 0) != sizeof spi)
@@ -427,8 +427,10 @@ Result<void> TunDataplane::addSa(const SaParams& params) {
     sa->local = params.ref.destination;
     sa->localSelectors = params.localSelectors;
     sa->remoteSelectors = params.remoteSelectors;
+    auto& installed = *sa;
     inbound_[params.ref.spi] = std::move(sa);
     reservedSpis_.erase(params.ref.spi);
+    openEarly(params.ref.spi, installed);
     return success();
   }
 
@@ -938,7 +940,11 @@ void TunDataplane::receiveLoop() {
     std::shared_lock lock(stateMutex_);
     auto it = inbound_.find(spi);
     if (it == inbound_.end()) {
-      counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+      // ESP for an SPI we handed out whose SA is not installed yet: kept briefly (keepEarly).
+      if (reservedSpis_.count(spi))
+        keepEarly(spi, data, length);
+      else
+        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     InboundSa& sa = *it->second;
@@ -1027,6 +1033,81 @@ void TunDataplane::receiveLoop() {
   }
 }
 
+std::optional<std::span<std::uint8_t>> TunDataplane::openEsp(InboundSa& sa, std::uint8_t* data,
+                                                             std::size_t length) {
+  auto result = sa.esp->decapsulate({data, length});
+  reportCrossing(*sa.esp, result.crossed);
+  if (result.status != EspStatus::Ok) {
+    counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  std::uint8_t* inner = data + result.payloadOffset;
+  std::size_t innerLength = result.payloadLength;
+  if (sa.esp->mode() == IpsecMode::Transport) {
+    const std::size_t header = writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
+    inner -= header;
+    innerLength += header;
+  } else {
+    // RFC 4301 §5.2: the inner addresses must be those the SA was negotiated for.
+    auto headers = PacketHeaders::parse({inner, innerLength});
+    if (!headers || !inSelectors(sa.remoteSelectors, headers->source) ||
+        !inSelectors(sa.localSelectors, headers->destination)) {
+      counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+  }
+  return std::span<std::uint8_t>(inner, innerLength);
+}
+
+void TunDataplane::keepEarly(std::uint32_t spi, const std::uint8_t* data, std::size_t length) {
+  // A few packets per SPI for a short while: enough for the race between the responder's
+  // first packets and our processing of its IKE_AUTH response, too little to be a resource.
+  constexpr std::size_t kPerSpi = 8, kTotal = 64;
+  constexpr auto kKeepFor = std::chrono::seconds(2);
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(earlyMutex_);
+  for (auto it = early_.begin(); it != early_.end();) {
+    if (now - it->second.firstAt < kKeepFor) {
+      ++it;
+      continue;
+    }
+    earlyTotal_ -= it->second.packets.size();
+    counters_.espRejected.fetch_add(it->second.packets.size(), std::memory_order_relaxed);
+    it = early_.erase(it);
+  }
+  auto& kept = early_[spi];
+  if (kept.packets.empty()) kept.firstAt = now;
+  if (kept.packets.size() >= kPerSpi || earlyTotal_ >= kTotal) {
+    counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::vector<std::uint8_t> copy(kReceiveHeadroom + length);
+  std::memcpy(copy.data() + kReceiveHeadroom, data, length);
+  kept.packets.push_back(std::move(copy));
+  ++earlyTotal_;
+}
+
+void TunDataplane::openEarly(std::uint32_t spi, InboundSa& sa) {
+  std::vector<std::vector<std::uint8_t>> packets;
+  {
+    std::lock_guard lock(earlyMutex_);
+    auto it = early_.find(spi);
+    if (it == early_.end()) return;
+    packets = std::move(it->second.packets);
+    earlyTotal_ -= packets.size();
+    early_.erase(it);
+  }
+  for (auto& packet : packets) {
+    auto inner = openEsp(sa, packet.data() + kReceiveHeadroom, packet.size() - kReceiveHeadroom);
+    if (!inner) continue;
+    counters_.espEarly.fetch_add(1, std::memory_order_relaxed);
+    if (::write(tun_.fd(), inner->data(), inner->size()) < 0)
+      counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+    else
+      counters_.espReceived.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 TunDataplane::Statistics TunDataplane::statistics() const {
   Statistics s;
   s.tunPacketsRead = counters_.tunPacketsRead.load();
@@ -1038,6 +1119,7 @@ TunDataplane::Statistics TunDataplane::statistics() const {
   s.passed = counters_.passed.load();
   s.dropped = counters_.dropped.load();
   s.espRejected = counters_.espRejected.load();
+  s.espEarly = counters_.espEarly.load();
   s.sendErrors = counters_.sendErrors.load();
   s.tunSuperPackets = counters_.tunSuperPackets.load();
   s.udpGsoSends = counters_.udpGsoSends.load();

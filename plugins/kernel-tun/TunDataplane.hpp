@@ -9,8 +9,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -98,6 +100,7 @@ class TunDataplane final : public Dataplane {
     std::uint64_t passed = 0;       ///< sent in the clear through the marked raw socket
     std::uint64_t dropped = 0;      ///< no SA and no policy that keeps or passes it, or a shunt
     std::uint64_t espRejected = 0;  ///< unknown SPI or failed decapsulation
+    std::uint64_t espEarly = 0;     ///< kept until its SA was installed (see early_)
     std::uint64_t sendErrors = 0;
     std::uint64_t tunSuperPackets = 0;  ///< TUN reads that were GSO super-packets (TSO/USO)
     std::uint64_t udpGsoSends = 0;      ///< datagrams sent as part of a UDP_SEGMENT batch
@@ -149,7 +152,7 @@ class TunDataplane final : public Dataplane {
   };
   struct Counters {
     std::atomic<std::uint64_t> tunPacketsRead{0}, espSent{0}, espReceived{0}, ikeReceived{0}, held{0},
-        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, sendErrors{0}, tunSuperPackets{0},
+        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, espEarly{0}, sendErrors{0}, tunSuperPackets{0},
         udpGsoSends{0}, udpGroReceives{0}, tunCoalesced{0};
   };
 
@@ -168,6 +171,14 @@ class TunDataplane final : public Dataplane {
   void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
   void checkLifetimes();
+
+  /// Decrypts one ESP packet of `sa` in place (`data` has kReceiveHeadroom octets before it);
+  /// returns the inner packet, or nothing when it is rejected. Callers hold stateMutex_.
+  std::optional<std::span<std::uint8_t>> openEsp(InboundSa& sa, std::uint8_t* data, std::size_t length);
+  /// Keeps an ESP packet for a reserved SPI (see early_); callers hold stateMutex_.
+  void keepEarly(std::uint32_t spi, const std::uint8_t* data, std::size_t length);
+  /// Opens the packets kept for `spi` now that its SA exists; callers hold stateMutex_ exclusively.
+  void openEarly(std::uint32_t spi, InboundSa& sa);
 
   // Lookups for the workers; callers hold stateMutex_ (shared is enough).
   OutboundSa* findOutbound(const IpAddress& destination) const;
@@ -200,6 +211,18 @@ class TunDataplane final : public Dataplane {
   std::unordered_map<IpAddress, std::shared_ptr<OutboundSa>, AddressHash> outboundByHost_;
   std::vector<std::shared_ptr<OutboundSa>> outboundByPrefix_;  // SAs whose selectors are not hosts
   std::map<std::pair<std::uint32_t, IpAddress>, std::shared_ptr<OutboundSa>> outboundByRef_;
+
+  // ESP that arrived for an SPI we allocated but whose SA is not installed yet: the peer
+  // (the IKE_AUTH responder) installs its SAs and sends before this node has processed the
+  // IKE_AUTH response. Kept briefly, opened when addSa() installs the SPI. Lock order:
+  // stateMutex_, then earlyMutex_.
+  struct EarlyEsp {
+    std::chrono::steady_clock::time_point firstAt;
+    std::vector<std::vector<std::uint8_t>> packets;  // each with kReceiveHeadroom in front
+  };
+  std::mutex earlyMutex_;
+  std::map<std::uint32_t, EarlyEsp> early_;
+  std::size_t earlyTotal_ = 0;
 
   // Lock order: stateMutex_, then heldMutex_.
   std::mutex heldMutex_;

@@ -90,7 +90,7 @@ std::string describe(const TunDataplane::Statistics& s) {
   out << "tun read " << s.tunPacketsRead << ", ESP sent " << s.espSent << ", ESP received " << s.espReceived
       << ", IKE received " << s.ikeReceived << ", held " << s.held << " (dropped " << s.heldDropped
       << "), passed " << s.passed << ", dropped " << s.dropped << ", ESP rejected " << s.espRejected
-      << ", send errors " << s.sendErrors;
+      << ", ESP early " << s.espEarly << ", send errors " << s.sendErrors;
   return out.str();
 }
 
@@ -523,6 +523,49 @@ TEST_F(KernelTunE2e, RekeyedSasTakeOverAndTheOldOnesGoWithoutAGap) {
   EXPECT_FALSE(a->dataplane->counters(SaRef{0x1000, kAddressB}).ok());
   EXPECT_TRUE(a->events.acquires.empty());
   EXPECT_NE(inA("ip route show table 4500").find("192.0.2.2 dev ikemesh0"), std::string::npos);
+}
+
+TEST_F(KernelTunE2e, EspForAnAllocatedSpiWaitsForItsSa) {
+  // The IKE_AUTH responder installs its SAs and may send at once (packets its own trap held),
+  // before the initiator has processed the response and installed the inbound SA. Those
+  // packets carry an SPI the initiator allocated: they are kept, and opened at addSa().
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+  auto spi = b->dataplane->allocateSpi(kAddressA, kAddressB);
+  ASSERT_TRUE(spi.ok()) << spi.error().message;
+  auto check = [](Result<void> r) { ASSERT_TRUE(r.ok()) << r.error().message; };
+  const auto mode = IpsecMode::Transport;
+  check(a->dataplane->addSa(saParams(0x2000, SaDirection::Inbound, kAddressB, kAddressA, mode, 0x22)));
+  check(a->dataplane->addSa(saParams(*spi, SaDirection::Outbound, kAddressA, kAddressB, mode, 0x11)));
+  check(b->dataplane->addSa(saParams(0x2000, SaDirection::Outbound, kAddressB, kAddressA, mode, 0x22)));
+
+  auto ping = std::async(std::launch::async, [&] {
+    int status = -1;
+    inA("ping -n -c 1 -W 10 192.0.2.2", &status);
+    return status;
+  });
+  ASSERT_TRUE(waitFor([&] {
+    auto sent = a->dataplane->counters(SaRef{*spi, kAddressB});
+    return sent.ok() && sent->packets == 1;
+  })) << "A did not send the echo request";
+  std::this_thread::sleep_for(200ms);  // on B's side now, before its inbound SA exists
+  EXPECT_EQ(b->dataplane->statistics().espReceived, 0u);
+
+  check(b->dataplane->addSa(saParams(*spi, SaDirection::Inbound, kAddressA, kAddressB, mode, 0x11)));
+  EXPECT_EQ(ping.get(), 0) << "the early echo request was lost; B: " << describe(b->dataplane->statistics());
+  auto stats = b->dataplane->statistics();
+  EXPECT_EQ(stats.espEarly, 1u);
+  EXPECT_EQ(stats.espRejected, 0u);
+
+  // An SPI nobody allocated is still rejected at once.
+  check(a->dataplane->addSa(saParams(0x3000, SaDirection::Outbound, kAddressA, kAddressB, mode, 0x33)));
+  int status = -1;
+  inA("ping -n -c 1 -W 1 192.0.2.2", &status);
+  EXPECT_NE(status, 0);
+  EXPECT_TRUE(waitFor([&] { return b->dataplane->statistics().espRejected == 1u; }))
+      << describe(b->dataplane->statistics());
 }
 
 TEST_F(KernelTunE2e, DestructionRemovesRulesRoutesAndDevice) {

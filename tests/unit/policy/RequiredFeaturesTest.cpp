@@ -58,6 +58,16 @@ TEST(RequiredFeatures, ShuntsAndNeverNeedOnlyADataplane) {
   EXPECT_EQ(features(conn("\tauthby=never\n")), (Names{"dataplane.tun"}));
 }
 
+TEST(RequiredFeatures, ClearOrPrivateAnswersIkeSoItNeedsItsAuthPlugin) {
+  // Libreswan's clear-or-private: passthrough, but with an auth method and a group peer.
+  auto clearOrPrivate = conn("\ttype=passthrough\n\tauthby=null\n");
+  EXPECT_TRUE(clearOrPrivate.answersOpportunisticIke());
+  EXPECT_EQ(features(clearOrPrivate), (Names{"auth.null", "dataplane.tun"}));
+  EXPECT_FALSE(conn("\ttype=passthrough\n\tauthby=never\n").answersOpportunisticIke());
+  EXPECT_FALSE(conn("\ttype=transport\n\tauthby=null\n").answersOpportunisticIke());
+  EXPECT_FALSE(conn("\ttype=reject\n\tauthby=null\n").answersOpportunisticIke());
+}
+
 TEST(RequiredFeatures, DnsOnDemandNeedsTheDnssecPlugin) {
   auto needs = requiredFeatures(conn("\tauthby=rsasig\n\trightrsasigkey=%dnsondemand\n"), false);
   ASSERT_EQ(needs.size(), 3u);
