@@ -118,6 +118,13 @@ ikm_track $!
 ikm_wait_for 20 "nsd answering" ip netns exec "$(ikm_nsname n1)" drill -Q @"$resolver" SOA mesh.test
 ip netns exec "$(ikm_nsname n1)" drill -D @"$resolver" IPSECKEY 1.1.15.10.in-addr.arpa >&2
 
+ikm_log "auth-dnssec passes the SDK's conformance checks (both sides n1's key, published for 10.15.1.1)"
+ip netns exec "$(ikm_nsname n1)" env IKEMESH_NSSDIR="sql:$IKM_TMP/n1-nss" \
+  "$IKEMESH_BUILD/tests/conformance/plugin_conformance" "$IKEMESH_BUILD/plugins/ikemesh-auth-dnssec.so" \
+  --local 10.15.1.1 --peer 10.15.1.1 --set "/dnssec-anchors=$zones/anchors" --set "/dnssec-resolver=$resolver" \
+  --set "initiator/rightrsasigkey=%dnsondemand" --set "responder/rightrsasigkey=%dnsondemand" >&2 ||
+  ikm_fail "auth-dnssec does not conform to the SDK's checks"
+
 declare -A ctl
 for node in n1 n2 n3 n4 n5 n6 n7 n8; do
   etc="$IKM_TMP/$node-etc"

@@ -81,6 +81,12 @@ class AuthHarness {
     AuthOutcome outcome;
     outcome.credential = signer.method->localCredential(signer.connection);
     if (!*outcome.credential) return outcome;
+    // As the engine does (SDK 1.1): an address ID without data is the address the SA uses.
+    Identity& id = (*outcome.credential)->id;
+    if ((id.type == IdType::Ipv4Address || id.type == IdType::Ipv6Address) && id.data.empty()) {
+      id.type = signer.address.isV4() ? IdType::Ipv4Address : IdType::Ipv6Address;
+      id.data.assign(signer.address.data(), signer.address.data() + signer.address.size());
+    }
 
     // SK_pi / SK_pr and the signed octets as RFC 7296 §2.15 builds them, here from fixed
     // stand-ins: the side's first message, the other side's nonce, prf(SK_p, ID').
