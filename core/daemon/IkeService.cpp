@@ -92,6 +92,13 @@ IkeService::~IkeService() {
 void IkeService::shutdown() {
   if (shutDown_) return;
   shutDown_ = true;
+  // Tell every peer (DELETE, RFC 7296 §1.4.1), as Libreswan and strongSwan do when they stop:
+  // otherwise a peer goes on sending ESP to SAs that are gone until its liveness check says
+  // so. Best effort: sent now, the answers are not awaited.
+  std::size_t told = 0;
+  for (const auto& sa : engine_->ikeSas())
+    if (sa.established && engine_->deleteIkeSa(sa.serial)) ++told;
+  if (told > 0) logger_.info(kTag, "stopping: sent DELETE for " + std::to_string(told) + " IKE SA(s)");
   for (auto* dataplane : eventSources_) dataplane->setEvents(nullptr);
   for (auto& [key, child] : children_)
     if (child.inactivityTimer) host_->stopTimer(child.inactivityTimer);
@@ -638,6 +645,7 @@ QJsonObject IkeService::counters() const {
                      {"cookiesDemanded", static_cast<qint64>(c.cookiesDemanded)},
                      {"halfOpen", static_cast<qint64>(engine_->halfOpenCount())},
                      {"cookiesHonoured", static_cast<qint64>(c.cookiesHonoured)},
+                     {"childSasInstalled", static_cast<qint64>(c.childSasInstalled)},
                      {"fragmentsSent", static_cast<qint64>(c.fragmentsSent)},
                      {"fragmentsReceived", static_cast<qint64>(c.fragmentsReceived)},
                      {"ikeSasEstablished", static_cast<qint64>(c.ikeSasEstablished)},
