@@ -1101,7 +1101,12 @@ void TunDataplane::openEarly(std::uint32_t spi, InboundSa& sa) {
     auto inner = openEsp(sa, packet.data() + kReceiveHeadroom, packet.size() - kReceiveHeadroom);
     if (!inner) continue;
     counters_.espEarly.fetch_add(1, std::memory_order_relaxed);
-    if (::write(tun_.fd(), inner->data(), inner->size()) < 0)
+    // A device opened with IFF_VNET_HDR takes a virtio header before every packet: here one
+    // that says "a plain packet, checksums complete".
+    VirtioNetHeader plain{};
+    const std::array<iovec, 2> write{iovec{&plain, tun_.virtioHeader() ? sizeof plain : 0},
+                                     iovec{inner->data(), inner->size()}};
+    if (::writev(tun_.fd(), write.data(), 2) < 0)
       counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
     else
       counters_.espReceived.fetch_add(1, std::memory_order_relaxed);
