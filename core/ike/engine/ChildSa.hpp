@@ -25,6 +25,9 @@ struct ChildSa {
   /// A rekey replaced it, or we asked the peer to delete it: it stays installed until the
   /// DELETE exchange completes (RFC 7296 §2.8), but is not rekeyed or deleted again.
   bool retiring = false;
+  /// Its outbound SA is already out of the dataplane: a successor for the same traffic took
+  /// over while our DELETE is in flight.
+  bool outboundRemoved = false;
   /// Our rekey of it is under way: the soft expiry of its other direction, or a second
   /// request, must not start another one.
   bool rekeying = false;

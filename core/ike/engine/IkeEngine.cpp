@@ -395,9 +395,12 @@ void IkeEngine::removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::stri
     if (auto r = sa.dataplane->deleteSa({it->inboundSpi, sa.local.address}); !r)
       host_.log(LogLevel::Warning,
                 "IKE SA #" + std::to_string(sa.serial) + ": removing inbound SA: " + r.error().message);
-    if (auto r = sa.dataplane->deleteSa({it->outboundSpi, sa.remote.address}); !r)
+    if (it->outboundRemoved) {
+      // removed when it was retired (deleteChildSa)
+    } else if (auto r = sa.dataplane->deleteSa({it->outboundSpi, sa.remote.address}); !r) {
       host_.log(LogLevel::Warning,
                 "IKE SA #" + std::to_string(sa.serial) + ": removing outbound SA: " + r.error().message);
+    }
   }
   ChildSaInfo info{sa.serial,
                    sa.connection.name,
@@ -501,6 +504,18 @@ Result<void> IkeEngine::deleteChildSa(IkeSaSerial serial, std::uint32_t inboundS
   // the pair (RFC 7296 §1.4.1); a second would name an SPI the peer has already removed.
   if (child->retiring) return success();
   child->retiring = true;
+  // When a successor carries the same traffic (a rekey, or the survivor of a simultaneous
+  // rekey, §2.8.1), stop sending on this one now: the peer drops its inbound side as soon as
+  // our DELETE arrives, and packets we sent between the DELETE and its answer would be lost.
+  // Our inbound side stays until the answer, for what the peer sent before.
+  const bool succeeded = std::any_of(sa->children.begin(), sa->children.end(), [&](const ChildSa& c) {
+    return c.inboundSpi != inboundSpi && !c.retiring && c.localSelectors == child->localSelectors &&
+           c.remoteSelectors == child->remoteSelectors;
+  });
+  if (succeeded && sa->dataplane) {
+    (void)sa->dataplane->deleteSa({child->outboundSpi, sa->remote.address});
+    child->outboundRemoved = true;
+  }
   whenWindowOpen(*sa, [this, serial, inboundSpi] {
     IkeSa* s = find(serial);
     if (!s) return;

@@ -158,6 +158,28 @@ TEST_F(EngineTest, ChildRekeyWithPfsInstallsNewSasAndRemovesTheOldOnes) {
   EXPECT_EQ(a.engine.counters().rejected + b.engine.counters().rejected, 0u);
 }
 
+TEST_F(EngineTest, ARetiredChildSaStopsSendingAtOnceAndReceivesUntilTheDeleteIsAnswered) {
+  // After a rekey the old CHILD SA is deleted (RFC 7296 §2.8). The peer drops its inbound
+  // side when our DELETE arrives, so we must not send on the old SA after the DELETE; what the
+  // peer sent before its answer must still be opened.
+  auto serial = connect();
+  const auto oldIn = a.childrenUp[0].inboundSpi;
+  const auto oldOut = a.childrenUp[0].outboundSpi;
+  network.filter = [&](const Datagram& datagram) {
+    return a.childrenUp.size() >= 2 && datagram.from.address == b.endpoint.address ? Fate::Hold : Fate::Deliver;
+  };
+  ASSERT_TRUE(a.engine.rekeyChildSa(serial, oldIn));
+  network.settle();
+  ASSERT_EQ(a.childrenUp.size(), 2u);
+  EXPECT_EQ(a.recorder.find(oldOut, SaDirection::Outbound), nullptr) << "still sending on the retired SA";
+  EXPECT_NE(a.recorder.find(oldIn, SaDirection::Inbound), nullptr) << "the retired SA stopped receiving early";
+  network.filter = nullptr;
+  network.releaseHeld(false);
+  EXPECT_EQ(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
+  EXPECT_EQ(a.recorder.installed.size(), 2u);
+  EXPECT_FALSE(a.host.logged("removing outbound SA"));
+}
+
 TEST_F(EngineTest, ChildRekeyWithoutPfsAlsoWorks) {
   a.connection.pfs = false;
   auto serial = connect();
