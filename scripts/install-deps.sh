@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev googletest
   # tests: namespaces, captures, users
   iproute2 iputils-ping tcpdump util-linux procps jq socat
+  # tests/vm: the ESP-capable guest (QEMU TCG, Debian kernel unpacked, busybox initramfs, kmod)
+  qemu-system-x86 busybox-static kmod bc
   # /etc/protocols: `ip rule ... ipproto udp` (a minimal Debian root lacks it)
   netbase
   # regenerating known-answer vectors computed outside NSS (tests/unit/*/vectors)
