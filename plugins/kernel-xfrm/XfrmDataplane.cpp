@@ -107,13 +107,13 @@ void XfrmDataplane::pop(std::uint64_t owner, const SelectorKey& key) {
     if (!result)
       host_.log(LogLevel::Error, result.error().message);
     else if (*result != 0 && *result != ENOENT)
-      host_.log(LogLevel::Error, std::string("kernel-xfrm: XFRM_MSG_DELPOLICY: ") + std::strerror(*result));
+      host_.log(LogLevel::Error, std::string("XFRM_MSG_DELPOLICY: ") + std::strerror(*result));
     return;
   }
   // The policy below comes back (the kernel held only the top one for this selector).
   auto result = requests_.execute(buildUpdatePolicy(entries.back().request, 0), "restoring a policy");
   if (!result || *result != 0)
-    host_.log(LogLevel::Error, "kernel-xfrm: cannot restore the policy below a removed one: " +
+    host_.log(LogLevel::Error, "cannot restore the policy below a removed one: " +
                                    (result ? std::string(std::strerror(*result)) : result.error().message));
 }
 
@@ -256,7 +256,7 @@ Result<void> XfrmDataplane::addSa(const SaParams& params) {
   }
   sas_[saKey] = std::move(sa);
   if (host_.logEnabled(LogLevel::Debug))
-    host_.log(LogLevel::Debug, "kernel-xfrm: " + what + " installed (reqid " + std::to_string(reqid) + ")");
+    host_.log(LogLevel::Debug, what + " installed (reqid " + std::to_string(reqid) + ")");
   return success();
 }
 
@@ -293,7 +293,7 @@ bool XfrmDataplane::adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
   int encapsulation = UDP_ENCAP_ESPINUDP;
   if (::setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encapsulation, sizeof encapsulation) < 0) {
     host_.log(LogLevel::Error,
-              std::string("kernel-xfrm: cannot set UDP_ENCAP on the IKE socket: ") + std::strerror(errno));
+              std::string("cannot set UDP_ENCAP on the IKE socket: ") + std::strerror(errno));
     return false;
   }
   sockaddr_storage local{};
@@ -303,7 +303,7 @@ bool XfrmDataplane::adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
                                                        : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
     if (auto bypass = installBypass(port); !bypass) host_.log(LogLevel::Error, bypass.error().message);
   }
-  host_.log(LogLevel::Info, "kernel-xfrm: the kernel decapsulates ESP in UDP on the IKE socket (RFC 3948)");
+  host_.log(LogLevel::Info, "the kernel decapsulates ESP in UDP on the IKE socket (RFC 3948)");
   return false;
 }
 
@@ -351,7 +351,7 @@ void XfrmDataplane::removeOurs() {
     host_.log(LogLevel::Error, dumped.error().message);
   }
   if (policies + states > 0)
-    host_.log(LogLevel::Info, "kernel-xfrm: removed " + std::to_string(policies) + " policies and " +
+    host_.log(LogLevel::Info, "removed " + std::to_string(policies) + " policies and " +
                                   std::to_string(states) + " states left by an earlier run");
 }
 
@@ -375,8 +375,7 @@ void XfrmDataplane::readEvents() {
       else if (message.type == XFRM_MSG_EXPIRE)
         onExpire(message.payload);
       else if (message.type == XFRM_MSG_MAPPING)
-        host_.log(LogLevel::Info,
-                  "kernel-xfrm: a peer's NAT mapping changed (XFRM_MSG_MAPPING); IKE updates it");
+        host_.log(LogLevel::Info, "a peer's NAT mapping changed (XFRM_MSG_MAPPING); IKE updates it");
     }
   }
 }

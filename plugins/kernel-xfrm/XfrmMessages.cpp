@@ -251,10 +251,10 @@ Result<std::vector<std::uint8_t>> buildState(const SaParams& params, std::uint32
   info.seq = acquireSequence;
   info.mode = params.mode == IpsecMode::Tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT;
   if (params.mode == IpsecMode::Transport) {
-    // The state carries only the traffic of its two hosts (as the policies do).
-    const bool outbound = params.direction == SaDirection::Outbound;
-    auto selector = makeSelector(IpPrefix::host(outbound ? params.source : params.ref.destination),
-                                 IpPrefix::host(outbound ? params.ref.destination : params.source), 0, 0, 0);
+    // The state carries only the traffic between its two hosts, in its own direction (the
+    // kernel checks a decrypted packet against it).
+    auto selector =
+        makeSelector(IpPrefix::host(params.source), IpPrefix::host(params.ref.destination), 0, 0, 0);
     if (!selector) return std::move(selector).error();
     info.sel = *selector;
   }

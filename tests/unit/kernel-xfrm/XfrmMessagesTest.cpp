@@ -180,7 +180,8 @@ TEST(XfrmMessages, TransportStateSelectorRunsFromSourceToDestinationInBothDirect
   params.direction = SaDirection::Inbound;
   params.ref.destination = ip("192.0.2.1");
   params.source = ip("192.0.2.2");
-  auto info = as<xfrm_usersa_info>(parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, true, 0, 1)).fixed);
+  auto info =
+      as<xfrm_usersa_info>(parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, true, 0, 1)).fixed);
   EXPECT_EQ(addressOf(info.sel.saddr, AF_INET), ip("192.0.2.2"));
   EXPECT_EQ(addressOf(info.sel.daddr, AF_INET), ip("192.0.2.1"));
   EXPECT_EQ(info.sel.prefixlen_s, 32);
