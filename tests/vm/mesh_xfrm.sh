@@ -46,8 +46,11 @@ cli() { local ctl="ctl_$1"; "$IKM_BIN/ikemesh" --ctl "${!ctl}" "${@:2}"; }
 # Kernel objects of ours: states with our reqid band, policies with our priority band
 # (plugins/kernel-xfrm/README.md); the namespaces hold nothing else.
 ours() { run "$1" ip xfrm state; run "$1" ip xfrm policy; }
-# Packets the kernel counted on each state of a node, one number a line.
-state_packets() { run "$1" ip -s xfrm state | sed -n 's/^ *\([0-9]*\)(bytes), \([0-9]*\)(packets)$/\2/p'; }
+# Packets the kernel counted on each state between n1 and n2, one number a line.
+state_packets() {
+  run "$1" ip -s xfrm state | awk '/^src /{pair = ($2 ~ /^10\.15\.1\.[12]$/ && $4 ~ /^10\.15\.1\.[12]$/)}
+    pair && /\(bytes\), .*\(packets\)$/{sub(/.*, /, ""); sub(/\(packets\)/, ""); print}'
+}
 
 start n1
 start n2
@@ -62,6 +65,27 @@ grep -A3 "dst 10.15.0.0/16" <<<"$policy" | grep -q "dir out priority $trap_prior
 grep -A3 "dst 10.15.0.0/16" <<<"$policy" | grep -q "proto esp reqid 1157627904 mode transport" ||
   ikm_fail "the trap has no ESP template with the plugin's reqid: $policy"
 [[ -z $(run n1 ip xfrm state) ]] || ikm_fail "states before any traffic: $(run n1 ip xfrm state)"
+ikm_log "the node's own address is a pass shunt: an outbound policy without template"
+own=$(grep -A2 "src 0.0.0.0/0 dst 10.15.1.1/32" <<<"$policy")
+grep -q "dir out priority" <<<"$own" && ! grep -q "tmpl\|action block" <<<"$own" ||
+  ikm_fail "no pass policy for n1's own address: $policy"
+
+ikm_log "the clear group is a pass policy, the private-or-clear group a trap"
+grep -A2 "src 0.0.0.0/0 dst 10.15.0.1/32" <<<"$policy" | grep -q "dir out priority" ||
+  ikm_fail "no pass policy for the clear gateway: $policy"
+! grep -A2 "src 0.0.0.0/0 dst 10.15.0.1/32" <<<"$policy" | grep -q "tmpl" || ikm_fail "the clear gateway has a template: $policy"
+grep -A3 "dst 10.15.2.0/24" <<<"$policy" | grep -q "proto esp reqid 1157627904 mode transport" ||
+  ikm_fail "no trap for the private-or-clear group: $policy"
+
+ikm_log "private-or-clear: a peer without IKE gets a pass shunt, first for the negotiation, then for the failure"
+run n1 ping -c 1 -w 5 10.15.2.9 >/dev/null 2>&1 || true
+passed() { run n1 ip xfrm policy | grep -A2 "src 10.15.1.1/32 dst 10.15.2.9/32" | grep -q "dir out priority"; }
+ikm_wait_for 10 "a pass policy for 10.15.2.9" passed
+! run n1 ip xfrm policy | grep -A3 "src 10.15.1.1/32 dst 10.15.2.9/32" | grep -q tmpl ||
+  ikm_fail "the shunt for 10.15.2.9 has a template: $(run n1 ip xfrm policy)"
+failing() { "$IKM_BIN/ikemesh" --ctl "$ctl_n1" shuntstatus | grep -q "10.15.1.1/32 -0-> 10.15.2.9/32 => %pass    oe-failing"; }
+ikm_wait_for 15 "the private-or-clear failure shunt" failing
+passed || ikm_fail "the failure shunt for 10.15.2.9 is not in the kernel: $(run n1 ip xfrm policy)"
 
 ikm_capture lan "$lan" br0 ip
 ikm_log "a ping opens the tunnel (the kernel drops the packet that made the ACQUIRE)"
@@ -74,7 +98,9 @@ ikm_log "the kernel's ESP states count packets on both sides"
 for node in n1 n2; do
   states=$(run "$node" ip -s xfrm state)
   echo "$states" >&2
-  [[ $(grep -c "^src 10.15.1" <<<"$states") == 2 ]] || ikm_fail "$node should hold 2 states: $states"
+  [[ $(grep -cE "^src 10\.15\.1\.[12] dst 10\.15\.1\.[12]$" <<<"$states") == 2 ]] ||
+    ikm_fail "$node should hold 2 states with the other node: $states"
+  [[ $(state_packets "$node" | wc -l) == 2 ]] || ikm_fail "$node: no counters: $states"
   while read -r packets; do
     ((packets >= 3)) || ikm_fail "$node: a state counted $packets packets: $states"
   done < <(state_packets "$node")
