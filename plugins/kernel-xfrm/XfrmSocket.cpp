@@ -73,6 +73,22 @@ Result<int> XfrmSocket::execute(std::vector<std::uint8_t> message, const char* w
   return parseError(*reply);
 }
 
+template <typename OnReply>
+Result<void> XfrmSocket::readReplies(std::uint32_t sequence, const char* what, OnReply onReply) {
+  for (;;) {
+    auto datagram = receive(what);
+    if (!datagram) return std::move(datagram).error();
+    auto messages = splitMessages(*datagram);
+    if (!messages) return std::move(messages).error();
+    for (const auto& reply : *messages) {
+      if (reply.sequence != sequence) continue;  // an answer to an earlier, abandoned request
+      Result<bool> done = onReply(reply);
+      if (!done) return std::move(done).error();
+      if (*done) return success();
+    }
+  }
+}
+
 Result<std::vector<std::uint8_t>> XfrmSocket::query(std::vector<std::uint8_t> message,
                                                     std::uint16_t replyType, const char* what) {
   const std::uint32_t sequence = sequence_++;
@@ -81,23 +97,20 @@ Result<std::vector<std::uint8_t>> XfrmSocket::query(std::vector<std::uint8_t> me
   header.nlmsg_seq = sequence;
   std::memcpy(message.data(), &header, sizeof header);
   if (auto sent = send(message, what); !sent) return std::move(sent).error();
-  for (;;) {
-    auto datagram = receive(what);
-    if (!datagram) return std::move(datagram).error();
-    auto messages = splitMessages(*datagram);
-    if (!messages) return std::move(messages).error();
-    for (const auto& reply : *messages) {
-      if (reply.sequence != sequence) continue;  // an answer to an earlier, abandoned request
-      if (reply.type == NLMSG_ERROR && replyType != NLMSG_ERROR) {
-        auto error = parseError(reply.payload);
-        if (!error) return std::move(error).error();
-        if (*error != 0) return fail(std::string("kernel-xfrm: ") + what + ": " + std::strerror(*error));
-        continue;
-      }
-      if (reply.type == replyType)
-        return std::vector<std::uint8_t>(reply.payload.begin(), reply.payload.end());
+  std::vector<std::uint8_t> payload;
+  auto read = readReplies(sequence, what, [&](const NetlinkView& reply) -> Result<bool> {
+    if (reply.type == NLMSG_ERROR && replyType != NLMSG_ERROR) {
+      auto error = parseError(reply.payload);
+      if (!error) return std::move(error).error();
+      if (*error != 0) return fail(std::string("kernel-xfrm: ") + what + ": " + std::strerror(*error));
+      return false;
     }
-  }
+    if (reply.type != replyType) return false;
+    payload.assign(reply.payload.begin(), reply.payload.end());
+    return true;
+  });
+  if (!read) return std::move(read).error();
+  return payload;
 }
 
 Result<std::vector<std::vector<std::uint8_t>>> XfrmSocket::dump(std::uint16_t type, std::uint16_t replyType) {
@@ -105,22 +118,18 @@ Result<std::vector<std::vector<std::uint8_t>>> XfrmSocket::dump(std::uint16_t ty
   const char* what = type == XFRM_MSG_GETSA ? "dump of states" : "dump of policies";
   if (auto sent = send(buildDump(type, sequence), what); !sent) return std::move(sent).error();
   std::vector<std::vector<std::uint8_t>> out;
-  for (;;) {
-    auto datagram = receive(what);
-    if (!datagram) return std::move(datagram).error();
-    auto messages = splitMessages(*datagram);
-    if (!messages) return std::move(messages).error();
-    for (const auto& reply : *messages) {
-      if (reply.sequence != sequence) continue;
-      if (reply.type == NLMSG_DONE) return out;
-      if (reply.type == NLMSG_ERROR) {
-        auto error = parseError(reply.payload);
-        if (!error) return std::move(error).error();
-        return fail(std::string("kernel-xfrm: ") + what + ": " + std::strerror(*error));
-      }
-      if (reply.type == replyType) out.emplace_back(reply.payload.begin(), reply.payload.end());
+  auto read = readReplies(sequence, what, [&](const NetlinkView& reply) -> Result<bool> {
+    if (reply.type == NLMSG_DONE) return true;
+    if (reply.type == NLMSG_ERROR) {
+      auto error = parseError(reply.payload);
+      if (!error) return std::move(error).error();
+      return fail(std::string("kernel-xfrm: ") + what + ": " + std::strerror(*error));
     }
-  }
+    if (reply.type == replyType) out.emplace_back(reply.payload.begin(), reply.payload.end());
+    return false;
+  });
+  if (!read) return std::move(read).error();
+  return out;
 }
 
 Result<std::vector<std::uint8_t>> XfrmSocket::receiveEvents() {

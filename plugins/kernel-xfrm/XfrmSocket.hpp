@@ -37,6 +37,10 @@ class XfrmSocket {
   explicit XfrmSocket(UniqueFd fd) : fd_(std::move(fd)) {}
   Result<void> send(const std::vector<std::uint8_t>& message, const char* what);
   Result<std::vector<std::uint8_t>> receive(const char* what);
+  /// Reads datagrams and passes each message answering `sequence` to `onReply` (returning
+  /// Result<bool>: true when it was the last one wanted).
+  template <typename OnReply>
+  Result<void> readReplies(std::uint32_t sequence, const char* what, OnReply onReply);
 
   UniqueFd fd_;
   std::uint32_t sequence_ = 1;
