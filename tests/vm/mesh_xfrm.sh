@@ -129,7 +129,10 @@ ikm_log "stop removes every policy and state"
 ikm_stop_daemon "$pid_n1"
 [[ -z $(ours n1) ]] || ikm_fail "left on n1 after stop: $(ours n1)"
 
-ikm_log "kill -9 leaves them; the restarted daemon removes them first"
+ikm_log "kill -9 leaves them, a larval state of an unanswered ACQUIRE too; the restarted daemon removes them first"
+run n2 ping -c 1 -W 1 10.15.1.9 >/dev/null 2>&1 || true
+larval() { run n2 ip xfrm state | grep -q "proto esp spi 0x00000000 reqid 1157627904 "; }
+ikm_wait_for 5 "a larval state for 10.15.1.9 on n2" larval
 kill -KILL "$pid_n2"
 wait "$pid_n2" 2>/dev/null || true
 left=$(ours n2)
