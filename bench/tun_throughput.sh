@@ -25,6 +25,8 @@ IKEMESH_BUILD=$(cd "${1:-$source_dir/build}" && pwd)
 export IKEMESH_BUILD
 # shellcheck source=SCRIPTDIR/../tests/lib/netns.sh
 source "$source_dir/tests/lib/netns.sh"
+# shellcheck source=SCRIPTDIR/../tests/lib/strongswan.sh
+source "$source_dir/tests/lib/strongswan.sh"
 
 seconds=${BENCH_SECONDS:-10}
 ((EUID == 0)) || ikm_fail "run as root (it creates network namespaces)"
@@ -34,7 +36,6 @@ done
 for f in "$IKM_BIN/ikemeshd" "$IKM_BIN/ikemesh" "$IKEMESH_BUILD/plugins"; do
   [[ -e $f ]] || ikm_fail "$f is missing: build ikemeshd ikemesh ikemesh-auth-null ikemesh-kernel-tun first"
 done
-charon_bin=/usr/lib/ipsec/charon
 
 # Logs of a failed run (or of a path that did not work) are kept here.
 artifacts_default=/tmp/ikemesh-bench-artifacts.$(date +%Y%m%d-%H%M%S)
@@ -65,16 +66,6 @@ done
 
 run_a() { ip netns exec "$ns_a" "$@"; }
 run_b() { ip netns exec "$ns_b" "$@"; }
-
-# private_run NS DIR: sets PRIVATE_RUN to the command prefix that runs a command (exec'd, so
-# that when it is started with & directly, $! is its PID) in namespace NS with DIR bound over
-# /run in a mount namespace of its own. (A function started with & would be a subshell whose
-# PID is not the daemon's.)
-private_run() {
-  # shellcheck disable=SC2016 # "$0" and "$@" are the inner sh's
-  PRIVATE_RUN=(ip netns exec "$1" unshare --mount --propagation private
-    sh -c 'mount --bind "$0" /run && exec "$@"' "$2")
-}
 
 # cpu_ticks PID...: utime+stime of these processes (all their threads), in clock ticks.
 cpu_ticks() {
@@ -201,10 +192,10 @@ key_a=$(wg genkey)
 key_b=$(wg genkey)
 # This kernel may have WireGuard built in; wireguard-go refuses to start then unless told.
 export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
-private_run "$ns_a" "$wg_dir/run-a"
-wg_a=("${PRIVATE_RUN[@]}")
-private_run "$ns_b" "$wg_dir/run-b"
-wg_b=("${PRIVATE_RUN[@]}")
+ikm_private_run "$ns_a" "$wg_dir/run-a"
+wg_a=("${IKM_PRIVATE_RUN[@]}")
+ikm_private_run "$ns_b" "$wg_dir/run-b"
+wg_b=("${IKM_PRIVATE_RUN[@]}")
 "${wg_a[@]}" wireguard-go -f wg0 >"$wg_dir/a.log" 2>&1 &
 wg_pid_a=$!
 ikm_track "$wg_pid_a"
@@ -233,44 +224,9 @@ expect_clean wireguard-go
 
 # --- 4. strongSwan charon + kernel-libipsec ---
 ikm_log "4/4 strongSwan kernel-libipsec"
-# write_strongswan SIDE LOCAL REMOTE: strongswan.conf and swanctl.conf for one end, in
-# $IKM_TMP/strongswan-SIDE.
-write_strongswan() {
+# write_swanctl SIDE LOCAL REMOTE: swanctl.conf for one end, in $IKM_TMP/strongswan-SIDE.
+write_swanctl() {
   local local=$2 remote=$3 dir="$IKM_TMP/strongswan-$1"
-  mkdir -p "$dir/run"
-  cat >"$dir/strongswan.conf" <<EOF
-charon {
-  # Only what a PSK host-to-host tunnel with userspace ESP needs. kernel-libipsec comes before
-  # kernel-netlink: the first loaded provides the SAs, and this kernel has no XFRM ESP.
-  load = random nonce openssl pem pkcs1 x509 revocation constraints pubkey kdf hmac sha2 socket-default kernel-libipsec kernel-netlink updown vici
-  filelog {
-    bench {
-      path = $dir/charon.log
-      time_format = %T
-      default = 1
-      flush_line = yes
-    }
-  }
-  syslog {
-  }
-  plugins {
-    # kernel-libipsec routes the peer into its TUN device (table 220); IKE and ESP-in-UDP
-    # packets carry mark 0x42 and the routing rule skips them, so they leave on the veth.
-    kernel-netlink {
-      fwmark = !0x42
-    }
-    socket-default {
-      fwmark = 0x42
-    }
-    kernel-libipsec {
-      allow_peer_ts = yes
-    }
-    vici {
-      socket = unix://$dir/charon.vici
-    }
-  }
-}
-EOF
   cat >"$dir/swanctl.conf" <<EOF
 connections {
   bench {
@@ -305,30 +261,21 @@ secrets {
 }
 EOF
 }
-if [[ ! -x $charon_bin ]]; then
-  not_available strongswan "$charon_bin is missing (strongswan-charon not installed)"
-elif [[ ! -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ]]; then
-  not_available strongswan "the kernel-libipsec plugin is missing (libcharon-extra-plugins not installed)"
+strongswan_missing=$(ikm_strongswan_missing)
+if [[ -n $strongswan_missing ]]; then
+  not_available strongswan "$strongswan_missing"
 else
   psk=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-  write_strongswan a "$addr_a" "$addr_b"
-  write_strongswan b "$addr_b" "$addr_a"
-  ss_a="$IKM_TMP/strongswan-a"
-  ss_b="$IKM_TMP/strongswan-b"
-  private_run "$ns_a" "$ss_a/run"
-  STRONGSWAN_CONF="$ss_a/strongswan.conf" "${PRIVATE_RUN[@]}" "$charon_bin" >"$ss_a/stdout.log" 2>&1 &
-  charon_a=$!
-  ikm_track "$charon_a"
-  private_run "$ns_b" "$ss_b/run"
-  STRONGSWAN_CONF="$ss_b/strongswan.conf" "${PRIVATE_RUN[@]}" "$charon_bin" >"$ss_b/stdout.log" 2>&1 &
-  charon_b=$!
-  ikm_track "$charon_b"
-  # swanctl takes its options after the command: swanctl_a --COMMAND [OPTIONS].
-  # (Its stderr lists the plugins of the system's strongswan.conf that it could not load.)
-  swanctl_a() { run_a swanctl "$1" --uri "unix://$ss_a/charon.vici" "${@:2}" 2>>"$ss_a/swanctl.err"; }
-  swanctl_b() { run_b swanctl "$1" --uri "unix://$ss_b/charon.vici" "${@:2}" 2>>"$ss_b/swanctl.err"; }
-  ikm_wait_for 20 "charon's vici socket in a" swanctl_a --stats
-  ikm_wait_for 20 "charon's vici socket in b" swanctl_b --stats
+  ikm_strongswan_start strongswan-a "$ns_a"
+  charon_a=$IKM_SS_PID
+  ss_a=$IKM_SS_DIR
+  ikm_strongswan_start strongswan-b "$ns_b"
+  charon_b=$IKM_SS_PID
+  ss_b=$IKM_SS_DIR
+  write_swanctl a "$addr_a" "$addr_b"
+  write_swanctl b "$addr_b" "$addr_a"
+  swanctl_a() { ikm_swanctl "$ss_a" "$ns_a" "$@"; }
+  swanctl_b() { ikm_swanctl "$ss_b" "$ns_b" "$@"; }
   swanctl_a --load-all --file "$ss_a/swanctl.conf" >"$ss_a/load.log" 2>&1 || ikm_fail "swanctl --load-all in a: $(cat "$ss_a/load.log")"
   swanctl_b --load-all --file "$ss_b/swanctl.conf" >"$ss_b/load.log" 2>&1 || ikm_fail "swanctl --load-all in b: $(cat "$ss_b/load.log")"
   if ! swanctl_a --initiate --child bench --timeout 20 >"$ss_a/initiate.log" 2>&1; then

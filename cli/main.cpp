@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "ControlClient.hpp"
+#include "HostKeyCommands.hpp"
 #include "NssCommands.hpp"
 
 using namespace ikemesh;
@@ -117,6 +118,10 @@ void printOppo(const QJsonObject& r) {
   std::cout << "initiating " << text(r["instance"]) << " (IKE SA #" << text(r["serial"]) << ")\n";
 }
 
+void printDown(const QJsonObject& r) {
+  std::cout << "deleting " << r["deleted"].toArray().size() << " IKE SA(s) with " << text(r["peer"]) << "\n";
+}
+
 struct Command {
   const char* summary;
   std::function<void(const QJsonObject&)> print;
@@ -134,6 +139,7 @@ const std::map<std::string, Command>& commands() {
       {"shuntstatus", {"the negotiation and failure shunts, one line per peer", printShunts}},
       {"trafficstatus", {"one line per tunnel with its byte counters and peer ID", printTraffic}},
       {"oppo", {"IP [--from IP]: negotiate with a peer now, as its first packet would", printOppo}},
+      {"down", {"IP: delete the IKE SAs with a peer, telling it (DELETE)", printDown}},
   };
   return table;
 }
@@ -152,7 +158,8 @@ std::string usage() {
     out += line;
   }
   out += "  watch      print the daemon's log as it happens (Ctrl-C to end)\n";
-  out += "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage();
+  out +=
+      "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage() + cli::hostKeyCommandsUsage();
   return out;
 }
 
@@ -184,6 +191,7 @@ int main(int argc, char** argv) {
   QCoreApplication app(argc, argv);
   // The NSS database verbs have options of their own and need no daemon.
   if (auto status = cli::runNssCommand(std::vector<std::string>(argv + 1, argv + argc))) return *status;
+  if (auto status = cli::runHostKeyCommand(std::vector<std::string>(argv + 1, argv + argc))) return *status;
   QCommandLineParser parser;
   QCommandLineOption help({"h", "help"}, "help");
   QCommandLineOption ctl("ctl", "control socket", "path", kDefaultControlSocket);
@@ -213,9 +221,9 @@ int main(int argc, char** argv) {
   }
   QJsonObject args;
   if (parser.isSet(libreswanPrefix)) linePrefix = name == "trafficstatus" ? "006 " : "000 ";
-  if (name == "policy" || name == "oppo") {
+  if (name == "policy" || name == "oppo" || name == "down") {
     if (positional.size() != 1) {
-      std::cerr << "ikemesh: usage: ikemesh " << name << " IP [--from IP]\n";
+      std::cerr << "ikemesh: usage: ikemesh " << name << (name == "down" ? " IP\n" : " IP [--from IP]\n");
       return 2;
     }
     args["peer"] = positional.takeFirst();

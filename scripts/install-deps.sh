@@ -18,6 +18,8 @@ packages=(
   iproute2 iputils-ping tcpdump util-linux procps jq socat
   # tests/vm: the ESP-capable guest (QEMU TCG, Debian kernel unpacked, busybox initramfs, kmod)
   qemu-system-x86 busybox-static kmod bc
+  # tests: packet loss on a link without netem (iptables' statistic match, tests/e2e/faults.sh)
+  iptables
   # /etc/protocols: `ip rule ... ipproto udp` (a minimal Debian root lacks it)
   netbase
   # regenerating known-answer vectors computed outside NSS (tests/unit/*/vectors)
@@ -35,14 +37,49 @@ packages=(
   # would run charon in the root namespace; iperf3 ships a server service: see below.
   iperf3 wireguard-go wireguard-tools
   strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl
+  # tests: auth-dnssec's e2e serves zones signed with ldns-signzone (ldnsutils, above) from an
+  # authoritative nsd that the test starts in a namespace of its own; nsd ships a service
+  # that must not run in the root namespace: see below.
+  nsd
+  # interop tests (tests/interop): Libreswan's pluto runs from the unpacked libreswan .deb (see
+  # below); these are the libraries it links that nothing above brings in
+  libevent-core-2.1-7 libevent-pthreads-2.1-7 libunbound8 libcurl3-nss libldns3 libcap-ng0 libaudit1
 )
+
+# Libreswan conflicts with the strongSwan packages, so it is not installed: its .deb is
+# downloaded and unpacked into a private prefix that the interop tests run pluto from
+# (tests/interop/libreswan-common.sh). The version is the one Debian 12 ships (4.10).
+libreswan_root=/opt/ikemesh-interop/libreswan
+fetch_libreswan() {
+  [[ -x $libreswan_root/usr/libexec/ipsec/pluto ]] && return 0
+  if ((EUID != 0)); then
+    echo "install-deps: $libreswan_root is missing (the Libreswan interop tests need it); run as root to fetch it" >&2
+    return 0
+  fi
+  local download
+  download=$(mktemp -d)
+  # apt-get download runs as _apt where it can: let it write into the folder.
+  chmod 777 "$download"
+  # A failed download leaves the rest of the suite runnable: only the Libreswan tests fail,
+  # saying that pluto is missing.
+  if ! (cd "$download" && apt-get download -qq libreswan) &&
+    ! { apt-get update -qq && (cd "$download" && apt-get download -qq libreswan); }; then
+    echo "install-deps: could not download libreswan; the Libreswan interop tests will fail" >&2
+    rm -rf "$download"
+    return 0
+  fi
+  mkdir -p "$libreswan_root"
+  dpkg -x "$download"/libreswan_*.deb "$libreswan_root"
+  rm -rf "$download"
+  echo "install-deps: Libreswan $("$libreswan_root/usr/libexec/ipsec/pluto" --version 2>&1 | head -1) unpacked in $libreswan_root"
+}
 
 # Services that packages above install. The benchmark runs its own daemons in namespaces it
 # creates; these must never run in the root namespace (charon binds UDP 500/4500 and installs
 # routes, iperf3 listens on 5201): they are kept from starting during the installation and
 # disabled after it.
-services=(strongswan-starter iperf3)
-sysv_scripts=(ipsec iperf3)
+services=(strongswan-starter iperf3 nsd)
+sysv_scripts=(ipsec iperf3 nsd)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -52,6 +89,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
+  fetch_libreswan
   exit 0
 fi
 
@@ -84,4 +122,5 @@ for script in "${sysv_scripts[@]}"; do
   [[ -e /etc/init.d/$script ]] || continue
   update-rc.d "$script" disable >/dev/null 2>&1 || true
 done
-echo "install-deps: done (services ${services[*]} disabled: the benchmark runs its own in namespaces)"
+fetch_libreswan
+echo "install-deps: done (services ${services[*]} disabled: the benchmark and the tests run their own in namespaces)"

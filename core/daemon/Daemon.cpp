@@ -22,6 +22,7 @@
 #include "daemon/LocalAddresses.hpp"
 #include "daemon/PluginSchema.hpp"
 #include "policy/RequiredFeatures.hpp"
+#include "util/Capabilities.hpp"
 
 namespace ikemesh {
 namespace {
@@ -70,6 +71,14 @@ Result<void> Daemon::start() {
       std::make_unique<PluginLoader>(logger_, [this](const PluginDescriptor& d) -> std::unique_ptr<Host> {
         return std::make_unique<QtHost>(d.name, logger_, workers_, this);
       });
+  // Plugins read their `config setup` keys while they are constructed: read the configuration
+  // once before, with the keys their descriptors declare (read from the files; no plugin code
+  // runs). Its mistakes are reported by the load after the plugins, which knows their verdicts.
+  std::vector<std::string> unreadable;
+  if (auto early = policy::loadMeshPolicy(options_.configFile,
+                                          schemaWithInstalledPlugins(options_.pluginDirs, unreadable),
+                                          options_.policiesDir))
+    policy_ = std::make_unique<policy::MeshPolicy>(std::move(early).value());
   plugins_->load(options_.pluginDirs);
   declarePluginKeys();
   auto loaded = loadPolicy();
@@ -280,6 +289,12 @@ void Daemon::registerCommands() {
     if (!local) return fail("oppo: " + local.error().message + " (give --from)");
     return ike_->initiateTo(*local, *peer);
   });
+  control_->addCommand("down", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto peer = IpAddress::parse(args.value("peer").toString().toStdString());
+    if (!peer)
+      return fail("down: '" + args.value("peer").toString().toStdString() + "' is not an IP address");
+    return ike_->deletePeer(*peer);
+  });
   control_->addCommand("stop", [this](const QJsonObject&) -> Result<QJsonObject> {
     requestStop("ikemesh stop");
     return QJsonObject{{"stopping", true}};
@@ -303,6 +318,7 @@ QJsonObject Daemon::statusJson() const {
       {"plugins", QJsonObject{{"loaded", static_cast<qint64>(loaded)},
                               {"rejected", static_cast<qint64>(plugins_->records().size() - loaded)}}},
       {"features", toJsonArray(plugins_->loadedFeatures())},
+      {"capabilities", toJsonArray(effectiveCapabilityNames(::getpid()))},
       {"connections", static_cast<qint64>(policy_->config.connections.size())},
       {"groupEntries", static_cast<qint64>(policy_->table.entryCount())},
       {"ike", ike_->counters()},

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "daemon/LocalAddresses.hpp"
+#include "ike/engine/RekeyTiming.hpp"
 #include "policy/RequiredFeatures.hpp"
 
 namespace ikemesh {
@@ -91,7 +92,16 @@ IkeService::~IkeService() {
 void IkeService::shutdown() {
   if (shutDown_) return;
   shutDown_ = true;
+  // Tell every peer (DELETE, RFC 7296 §1.4.1), as Libreswan and strongSwan do when they stop:
+  // otherwise a peer goes on sending ESP to SAs that are gone until its liveness check says
+  // so. Best effort: sent now, the answers are not awaited.
+  std::size_t told = 0;
+  for (const auto& sa : engine_->ikeSas())
+    if (sa.established && engine_->deleteIkeSa(sa.serial)) ++told;
+  if (told > 0) logger_.info(kTag, "stopping: sent DELETE for " + std::to_string(told) + " IKE SA(s)");
   for (auto* dataplane : eventSources_) dataplane->setEvents(nullptr);
+  for (auto& [key, child] : children_)
+    if (child.inactivityTimer) host_->stopTimer(child.inactivityTimer);
   engine_->clear();
   for (auto& [key, shunt] : bareShunts_) {
     if (shunt.expiry) host_->stopTimer(shunt.expiry);
@@ -252,14 +262,19 @@ ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
   view.name = c.name;
   auto left = c.leftAuth ? *c.leftAuth : c.authBy.front();
   auto right = c.rightAuth ? *c.rightAuth : c.authBy.front();
-  view.localAuth = policy::authFeature(left);
-  view.remoteAuth = c.rightRsaSigKey == "%dnsondemand" ? "auth.dnssec" : policy::authFeature(right);
+  // Libreswan's %dnsondemand / %dns: the key is the one published in DNSSEC-signed IPSECKEY
+  // records, ours (leftrsasigkey) signed with the node's raw key, the peer's looked up.
+  const auto fromDns = [](const std::string& key) { return key == "%dnsondemand" || key == "%dns"; };
+  view.localAuth = fromDns(c.leftRsaSigKey) ? "auth.dnssec" : policy::authFeature(left);
+  view.remoteAuth = fromDns(c.rightRsaSigKey) ? "auth.dnssec" : policy::authFeature(right);
   view.ikeProposals = c.value("ike").value_or("");
   view.espProposals = c.value("esp").value_or("");
   view.ikeLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ikeLifetime);
   view.childLifetime = std::chrono::duration_cast<std::chrono::seconds>(c.ipsecLifetime);
   view.rekeyMargin = c.rekeyMargin;
   view.rekeyFuzzPercent = c.rekeyFuzzPercent;
+  view.pfs = c.pfs;
+  view.childless = c.childless;
   for (const auto& subnet : c.leftSubnets) view.localSelectors.push_back(selectorOf(subnet));
   for (const auto& subnet : c.rightSubnets) view.remoteSelectors.push_back(selectorOf(subnet));
   view.retransmitInterval = c.retransmitInterval;
@@ -302,12 +317,33 @@ Result<QJsonObject> IkeService::initiateTo(const IpAddress& local, const IpAddre
                      {"instance", q(instanceName(connection->name, peer))}};
 }
 
+Result<QJsonObject> IkeService::deletePeer(const IpAddress& peer) {
+  QJsonArray deleted;
+  for (const auto& sa : engine_->ikeSas()) {
+    if (sa.remote.address != peer) continue;
+    if (auto rc = engine_->deleteIkeSa(sa.serial); !rc) return std::move(rc).error();
+    deleted.append(static_cast<qint64>(sa.serial));
+  }
+  if (deleted.isEmpty()) return fail("no IKE SA with " + peer.toString() + " (see ikemesh showstates)");
+  logger_.info(kTag, "deleting " + std::to_string(deleted.size()) + " IKE SA(s) with " + peer.toString() +
+                         " on request");
+  return QJsonObject{{"peer", QString::fromStdString(peer.toString())}, {"deleted", deleted}};
+}
+
 // --- ike::EngineDelegate ---------------------------------------------------------------
 
 std::optional<ike::ConnectionView> IkeService::connectionFor(const ike::Endpoint& local,
                                                              const ike::Endpoint& remote) {
   const auto* connection = trapConnectionFor(local.address, remote.address);
+  if (!connection && policy_) {
+    // clear-or-private: we never initiate to these peers, but answer them (DESIGN.md §2 step 7).
+    auto match = policy_->table.lookup({local.address, remote.address});
+    const auto* candidate = match ? policy_->config.find(match.group->connection) : nullptr;
+    if (candidate && candidate->answersOpportunisticIke()) connection = candidate;
+  }
   if (!connection) {
+    // A peer in clear or block (or in no group): NO_PROPOSAL_CHOSEN, so that its
+    // private-or-clear conn falls back to clear text now instead of after retransmit-timeout.
     logger_.info(kTag, "IKE_SA_INIT from " + remote.toString() +
                            " refused: no private, private-or-clear or "
                            "clear-or-private group holds it");
@@ -334,6 +370,7 @@ void IkeService::ikeSaEstablished(const ike::IkeSaInfo& sa) {
 
 void IkeService::ikeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reason) {
   established_.erase(sa.serial);
+  idleExpiring_.erase(sa.serial);
   logger_.info(kTag, "#" + std::to_string(sa.serial) + ": IKE SA with " + sa.remote.toString() +
                          " deleted: " + reason);
 }
@@ -347,10 +384,22 @@ void IkeService::childSaUp(const ike::ChildSaInfo& child) {
   record.serial = nextChildSerial_++;
   record.added = std::chrono::system_clock::now();
   record.info = child;
+  const auto* connection = policy_ ? policy_->config.find(child.connection) : nullptr;
+  if (connection && connection->inactivity.count() > 0) {
+    auto ikeSa = child.ikeSa;
+    auto spi = child.inboundSpi;
+    record.inactivityTimer = host_->startTimer(connection->inactivity, false, [this, ikeSa, spi] {
+      if (auto it = children_.find({ikeSa, spi}); it != children_.end()) it->second.inactivityTimer = 0;
+      checkInactivity(ikeSa, spi);
+    });
+  }
 }
 
 void IkeService::childSaDown(const ike::ChildSaInfo& child, const std::string& reason) {
-  children_.erase({child.ikeSa, child.inboundSpi});
+  if (auto it = children_.find({child.ikeSa, child.inboundSpi}); it != children_.end()) {
+    if (it->second.inactivityTimer) host_->stopTimer(it->second.inactivityTimer);
+    children_.erase(it);
+  }
   logger_.info(kTag, "CHILD SA " + hexSpi(child.inboundSpi) + " of #" + std::to_string(child.ikeSa) +
                          " down: " + reason);
 }
@@ -380,7 +429,96 @@ void IkeService::acquire(const Acquire& a) {
 }
 
 void IkeService::expired(const SaRef& sa, bool hard) {
+  if (!hard && expireIfIdle(sa)) return;
   engine_->saExpired(sa, hard);
+}
+
+const IkeService::ChildRecord* IkeService::newestChildOf(ike::IkeSaSerial ikeSa) const {
+  const ChildRecord* newest = nullptr;
+  for (auto it = children_.lower_bound({ikeSa, 0}); it != children_.end() && it->first.first == ikeSa; ++it)
+    if (!newest || it->second.serial > newest->serial) newest = &it->second;
+  return newest;
+}
+
+bool IkeService::expireIfIdle(const SaRef& ref) {
+  using namespace std::chrono;
+  if (!policy_) return false;
+  for (const auto& sa : engine_->ikeSas()) {
+    const ChildRecord* expiring = nullptr;
+    for (auto it = children_.lower_bound({sa.serial, 0});
+         it != children_.end() && it->first.first == sa.serial; ++it) {
+      const auto& info = it->second.info;
+      if ((info.inboundSpi == ref.spi && ref.destination == sa.local.address) ||
+          (info.outboundSpi == ref.spi && ref.destination == sa.remote.address))
+        expiring = &it->second;
+    }
+    if (!expiring) continue;
+    if (idleExpiring_.count(sa.serial)) return true;  // the SA's other half, or a second report
+    // Libreswan (ikev2_replace.c): only opportunistic instances expire when idle; a conn with
+    // a fixed peer is rekeyed whatever its traffic.
+    const auto* connection = policy_->config.find(sa.connection);
+    if (!connection || !connection->right.isGroup()) return false;
+    const ChildRecord* newest = newestChildOf(sa.serial);
+    auto* dataplane = dataplaneOf(*connection);
+    if (newest != expiring || !dataplane) return false;  // a replaced one: the engine knows
+    // Idle as Libreswan measures it: nothing received within the rekey margin (an SA that was
+    // rekeyed since its last packet received nothing at all).
+    auto counters = dataplane->counters({newest->info.inboundSpi, sa.local.address});
+    auto margin = ike::effectiveRekeyMargin(connection->ipsecLifetime, connection->rekeyMargin,
+                                            connection->rekeyFuzzPercent);
+    auto now = system_clock::now();
+    if (counters && counters->lastUse && now - *counters->lastUse < margin) return false;
+    logger_.info(kTag, "#" + std::to_string(newest->serial) + ": " +
+                           instanceName(sa.connection, sa.remote.address) + " received nothing for " +
+                           std::to_string(duration_cast<seconds>(margin).count()) +
+                           "s: not rekeyed, deleting IKE SA #" + std::to_string(sa.serial) +
+                           "; the trap applies again");
+    if (auto rc = engine_->deleteIkeSa(sa.serial); !rc) {
+      logger_.warning(kTag, "#" + std::to_string(sa.serial) + ": " + rc.error().message);
+      return false;
+    }
+    idleExpiring_.insert(sa.serial);
+    return true;
+  }
+  return false;
+}
+
+void IkeService::checkInactivity(ike::IkeSaSerial ikeSa, std::uint32_t inboundSpi) {
+  using namespace std::chrono;
+  auto it = children_.find({ikeSa, inboundSpi});
+  if (it == children_.end() || !policy_) return;
+  auto& record = it->second;
+  const auto* connection = policy_->config.find(record.info.connection);
+  auto* dataplane = connection ? dataplaneOf(*connection) : nullptr;
+  if (!dataplane || connection->inactivity.count() <= 0) return;
+  std::optional<ike::IkeSaInfo> sa;
+  for (const auto& candidate : engine_->ikeSas())
+    if (candidate.serial == ikeSa) sa = candidate;
+  if (!sa) return;
+  auto last = record.added;
+  for (auto ref :
+       {SaRef{record.info.inboundSpi, sa->local.address}, SaRef{record.info.outboundSpi, sa->remote.address}})
+    if (auto counters = dataplane->counters(ref); counters && counters->lastUse)
+      last = std::max(last, *counters->lastUse);
+  auto idle = duration_cast<milliseconds>(system_clock::now() - last);
+  if (idle < connection->inactivity) {
+    record.inactivityTimer =
+        host_->startTimer(connection->inactivity - idle, false, [this, ikeSa, inboundSpi] {
+          if (auto it = children_.find({ikeSa, inboundSpi}); it != children_.end())
+            it->second.inactivityTimer = 0;
+          checkInactivity(ikeSa, inboundSpi);
+        });
+    return;
+  }
+  std::size_t siblings = 0;
+  for (auto c = children_.lower_bound({ikeSa, 0}); c != children_.end() && c->first.first == ikeSa; ++c)
+    ++siblings;
+  logger_.info(kTag, "#" + std::to_string(record.serial) + ": " +
+                         instanceName(sa->connection, sa->remote.address) + " carried nothing for " +
+                         std::to_string(duration_cast<seconds>(idle).count()) + "s (inactivity=): deleting " +
+                         (siblings == 1 ? "it and its IKE SA" : "it"));
+  auto rc = siblings == 1 ? engine_->deleteIkeSa(ikeSa) : engine_->deleteChildSa(ikeSa, inboundSpi);
+  if (!rc) logger_.warning(kTag, "#" + std::to_string(ikeSa) + ": " + rc.error().message);
 }
 
 void IkeService::error(const std::string& message) {
@@ -505,6 +643,9 @@ QJsonObject IkeService::counters() const {
                      {"retransmissions", static_cast<qint64>(c.retransmissions)},
                      {"responsesFromCache", static_cast<qint64>(c.responsesFromCache)},
                      {"cookiesDemanded", static_cast<qint64>(c.cookiesDemanded)},
+                     {"halfOpen", static_cast<qint64>(engine_->halfOpenCount())},
+                     {"cookiesHonoured", static_cast<qint64>(c.cookiesHonoured)},
+                     {"childSasInstalled", static_cast<qint64>(c.childSasInstalled)},
                      {"fragmentsSent", static_cast<qint64>(c.fragmentsSent)},
                      {"fragmentsReceived", static_cast<qint64>(c.fragmentsReceived)},
                      {"ikeSasEstablished", static_cast<qint64>(c.ikeSasEstablished)},

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,10 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
 
   /// What an acquire does, on request (`ikemesh oppo PEER`, like Libreswan's whack --oppohere/--oppothere).
   Result<QJsonObject> initiateTo(const IpAddress& local, const IpAddress& peer);
+  /// Deletes the IKE SAs (and so their CHILD SAs) with a peer, telling it with DELETE (RFC 7296
+  /// §1.4.1): `ikemesh down PEER`, like Libreswan's `ipsec whack --deletestate`. The trap applies
+  /// to the peer again.
+  Result<QJsonObject> deletePeer(const IpAddress& peer);
 
   QJsonObject showStates() const;
   /// The bare shunts (negotiation and failure shunts per peer), as Libreswan's shuntstatus.
@@ -97,6 +102,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
     std::uint64_t serial;  // the "#N" of status lines
     std::chrono::system_clock::time_point added;
     ike::ChildSaInfo info;
+    TimerId inactivityTimer = 0;  // inactivity= of its conn
   };
 
   /// The policy lookup for (local, peer): the binding and the conn, when a trap applies.
@@ -113,6 +119,15 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
                     policy::Shunt shunt, bool failing);
   void removeBareShunt(const std::string& connection, const IpAddress& peer);
   void removeInstalled();
+  /// At the rekey time of a CHILD SA (`sa` is one of its halves): when it belongs to an
+  /// opportunistic instance whose newest CHILD SA is idle, deletes the instance's IKE SA
+  /// instead of rekeying and returns true.
+  bool expireIfIdle(const SaRef& sa);
+  /// inactivity=: deletes the CHILD SA (with its IKE SA when it is the last one) once neither
+  /// of its halves carried a packet for that long; else looks again when it could be.
+  void checkInactivity(ike::IkeSaSerial ikeSa, std::uint32_t inboundSpi);
+  /// The newest of `ikeSa`'s CHILD SAs, or null.
+  const ChildRecord* newestChildOf(ike::IkeSaSerial ikeSa) const;
 
   Options options_;
   Logger& logger_;
@@ -132,6 +147,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   std::map<std::pair<std::string, IpAddress>, BareShunt> bareShunts_;
   std::map<ike::IkeSaSerial, std::chrono::system_clock::time_point> established_;
   std::map<std::pair<ike::IkeSaSerial, std::uint32_t>, ChildRecord> children_;
+  std::set<ike::IkeSaSerial> idleExpiring_;  // deleted by expireIfIdle, DELETE under way
   std::uint64_t nextChildSerial_ = 1;
   std::uint64_t acquires_ = 0;
 };

@@ -5,6 +5,7 @@
 #include <QCoreApplication>
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -19,6 +20,7 @@
 #include "daemon/Daemon.hpp"
 #include "daemon/PluginSchema.hpp"
 #include "policy/ConfigReference.hpp"
+#include "util/Capabilities.hpp"
 #include "util/SystemdNotify.hpp"
 
 using namespace ikemesh;
@@ -229,6 +231,12 @@ int main(int argc, char** argv) {
                static_cast<int>(text.size()), text.data());
     });
   }
+
+  // Least privilege, while this is the only thread (capabilities are per thread): sockets on
+  // 500/4500 (bound at start, and again if a reload changes them), netlink for routes, rules,
+  // XFRM and the TUN device, SO_MARK and raw sockets. Nothing else, for us or any child.
+  if (auto rc = keepOnlyCapabilities({CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_RAW}); !rc)
+    logger.warning("daemon", "cannot drop capabilities: " + rc.error().message);
 
   QCoreApplication app(argc, argv);
   QCoreApplication::setApplicationName("ikemeshd");

@@ -52,7 +52,7 @@ Result<OptionDeclaration> parseOption(const QJsonValue& value, std::size_t index
   option.key = object.value("key").toString().toStdString();
   if (!isKeyName(option.key)) return fail(where + ".key: invalid key name '" + option.key + "'");
   option.type = object.value("type").toString("string").toStdString();
-  static const std::vector<std::string> types{"string", "int", "bool", "enum", "duration", "path"};
+  static const std::vector<std::string> types{"string", "int", "bool", "enum", "duration", "path", "address"};
   if (std::find(types.begin(), types.end(), option.type) == types.end())
     return fail(where + ".type: unknown type '" + option.type + "'");
   auto values = stringList(object, "values", [](const std::string& s) { return !s.empty(); });

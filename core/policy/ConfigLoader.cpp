@@ -180,6 +180,7 @@ Connection connectionFrom(const ConfigSection& section, const EffectiveSettings&
     c.retransmitInterval = durationFrom(*v, PlainDurationUnit::Milliseconds);
   if (auto v = get("retransmit-timeout")) c.retransmitTimeout = durationFrom(*v, PlainDurationUnit::Seconds);
   if (auto v = get("shuntlifetime")) c.shuntLifetime = durationFrom(*v, PlainDurationUnit::Seconds);
+  if (auto v = get("inactivity")) c.inactivity = durationFrom(*v, PlainDurationUnit::Seconds);
   if (auto v = get("fragmentation"))
     c.fragmentation = *v == "no"      ? Fragmentation::No
                       : *v == "force" ? Fragmentation::Force
@@ -190,6 +191,8 @@ Connection connectionFrom(const ConfigSection& section, const EffectiveSettings&
     c.keyingTries = *v == "%forever" ? 0 : static_cast<int>(parseUnsigned(*v, 0x7fffffff).value_or(0));
   if (auto v = get("priority")) c.priority = static_cast<int>(parseUnsigned(*v, 0x7fffffff).value_or(0));
   if (auto v = get("narrowing")) c.narrowing = parseYesNo(*v).value_or(false);
+  if (auto v = get("pfs")) c.pfs = parseYesNo(*v).value_or(true);
+  if (auto v = get("childless")) c.childless = parseYesNo(*v).value_or(false);
 
   if (auto v = get("dataplane")) {
     c.dataplane = dataplaneFrom(*v);
@@ -310,6 +313,17 @@ ConfigResult<Config> ConfigLoader::build(const ParsedConfig& parsed) const {
                                                 "= (every conn except auto=ignore needs left= and right=)"});
         }
       }
+    }
+    // Keys from DNS are only ever used DNSSEC-validated (auth-dnssec): a conn that asks for
+    // them where DNSSEC is off could never authenticate anyone; say so now, not at the first peer.
+    for (const std::string key : {"leftrsasigkey", "rightrsasigkey"}) {
+      auto it = effective.find(key);
+      if (it == effective.end() || (it->second->value != "%dnsondemand" && it->second->value != "%dns"))
+        continue;
+      if (!config.setup.dnssecEnable)
+        errors.push_back({it->second->where, key + "=" + it->second->value + " in conn '" + section->name +
+                                                 "' needs DNSSEC-validated keys, but config setup has "
+                                                 "dnssec-enable=no"});
     }
     config.connections.push_back(std::move(connection));
   }

@@ -95,6 +95,7 @@ std::string_view valueTypeName(ValueType type) {
     case ValueType::EspProposals: return "ESP proposals";
     case ValueType::IkeVersion: return "IKE version policy";
     case ValueType::Connections: return "conn name";
+    case ValueType::Address: return "address";
   }
   return "?";
 }
@@ -186,6 +187,9 @@ ConfigSchema ConfigSchema::standard() {
   schema.add(conn("retransmit-timeout", VT::Duration,
                   "Total time to retransmit one IKE request before giving up. Default: 60s."));
   schema.add(conn("shuntlifetime", VT::Duration, "How long a failureshunt stays installed. Default: 15m."));
+  schema.add(conn("inactivity", VT::Duration,
+                  "strongSwan's key: a CHILD SA that neither sent nor received a packet for this long is "
+                  "deleted (with its IKE SA when it was the last one); 0 = off. Default: 0."));
   schema.add(conn("fragmentation", VT::Enum,
                   "IKE fragmentation (RFC 7383): yes (when the peer supports it), no, force. Default: yes.",
                   {"yes", "no", "force"}));
@@ -206,6 +210,14 @@ ConfigSchema ConfigSchema::standard() {
   schema.add(dataplane);
   schema.add(
       conn("priority", VT::Int, "Policy priority; lower numbers win. Default: computed from prefixes."));
+  schema.add(conn("pfs", VT::Bool,
+                  "Whether CREATE_CHILD_SA (CHILD SA rekeys, CHILD SAs after the first) carries a fresh key "
+                  "exchange (RFC 7296 §1.3.1). The peer's ESP proposals must then name a DH group. Default: "
+                  "yes."));
+  schema.add(conn("childless", VT::Bool,
+                  "Initiate with an IKE_AUTH that carries no CHILD SA when the responder supports RFC 6023; "
+                  "the CHILD SA follows in a CREATE_CHILD_SA. ikemesh always accepts childless IKE_AUTH "
+                  "as a responder. Default: no."));
   schema.add(conn("narrowing", VT::Bool,
                   "Whether the traffic selectors may be narrowed during negotiation (RFC 7296 §2.9). "
                   "Default: no."));
@@ -257,9 +269,11 @@ Result<void> ConfigSchema::declare(const KeyDeclaration& declaration) {
     definition.type = ValueType::Duration;
   else if (declaration.type == "path")
     definition.type = ValueType::Path;
+  else if (declaration.type == "address")
+    definition.type = ValueType::Address;
   else
     return fail(what + ": unknown type '" + declaration.type +
-                "' (expected string, int, bool, enum, duration or path)");
+                "' (expected string, int, bool, enum, duration, path or address)");
   if (definition.type == ValueType::Enum && definition.values.empty())
     return fail(what + ": an enum needs a list of values");
   if (declaration.scope == "conn" || declaration.scope.empty())
@@ -391,6 +405,9 @@ std::optional<std::string> ConfigSchema::checkValue(const KeyDefinition& definit
       return badValue(value, definition, "one of insist, yes, permit, propose");
     case ValueType::Connections:
       if (value.empty() || value.front() == '%') return badValue(value, definition, "the name of a conn");
+      return std::nullopt;
+    case ValueType::Address:
+      if (!IpAddress::parse(value)) return badValue(value, definition, "an IPv4 or IPv6 address");
       return std::nullopt;
   }
   return std::nullopt;

@@ -34,6 +34,7 @@ enum class ValueType : std::uint8_t {
   EspProposals,  ///< esp= proposal syntax
   IkeVersion,    ///< ikev2=: insist | yes | permit | propose (IKEv1 is refused)
   Connections,   ///< also=: the name of another conn
+  Address,       ///< an IPv4 or IPv6 address, no host name (a plugin's "address" option)
 };
 
 /// Which section a key may appear in.
@@ -42,7 +43,7 @@ enum class KeyScope : std::uint8_t { Conn, Setup, Both };
 /// A key as a plugin declares it (the "options" of its descriptor).
 struct KeyDeclaration {
   std::string key;
-  std::string type;                 ///< string, int, bool, enum, duration, path
+  std::string type;                 ///< string, int, bool, enum, duration, path, address
   std::vector<std::string> values;  ///< the allowed values of an enum
   std::string scope;                ///< conn | setup
   std::string doc;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "policy/Connection.hpp"
 
+#include <algorithm>
+
 namespace ikemesh::policy {
 
 std::string_view toString(AutoAction value) {
@@ -42,6 +44,12 @@ std::string_view toString(DataplaneChoice value) {
     case DataplaneChoice::Auto: return "auto";
   }
   return "?";
+}
+
+bool Connection::answersOpportunisticIke() const {
+  if (type != ConnectionType::Passthrough || !right.isGroup()) return false;
+  auto peerAuth = rightAuth ? std::vector<std::string>{*rightAuth} : authBy;
+  return std::any_of(peerAuth.begin(), peerAuth.end(), [](const std::string& method) { return method != "never"; });
 }
 
 std::optional<std::string> Connection::value(std::string_view key) const {

@@ -105,6 +105,8 @@ struct Connection {
   std::chrono::milliseconds retransmitInterval{500};
   std::chrono::milliseconds retransmitTimeout = std::chrono::seconds(60);
   std::chrono::milliseconds shuntLifetime = std::chrono::minutes(15);
+  /// inactivity=: idle time after which a CHILD SA is deleted (strongSwan); 0 = never.
+  std::chrono::milliseconds inactivity{0};
   Fragmentation fragmentation = Fragmentation::Yes;
   Encapsulation encapsulation = Encapsulation::Auto;
   int keyingTries = 0;  ///< 0 = %forever
@@ -115,6 +117,8 @@ struct Connection {
   std::string dataplaneValue = "auto";
   std::optional<int> priority;
   bool narrowing = false;
+  bool pfs = true;         ///< pfs=
+  bool childless = false;  ///< childless= (RFC 6023)
 
   /// Every effective key=value (canonical key names), after %default and also=, plugin keys
   /// included; keys unset with `key=` are absent. Reload compares conns by this map.
@@ -125,6 +129,10 @@ struct Connection {
     return type == ConnectionType::Passthrough || type == ConnectionType::Drop ||
            type == ConnectionType::Reject;
   }
+  /// Libreswan's clear-or-private: a passthrough conn over a policy group that still names an
+  /// authentication method. Traffic to its peers leaves in the clear and nothing initiates,
+  /// but an IKE_SA_INIT from one of them is answered and becomes a tunnel.
+  bool answersOpportunisticIke() const;
   /// The value of `key` after %default and also=, or nullopt.
   std::optional<std::string> value(std::string_view key) const;
 };

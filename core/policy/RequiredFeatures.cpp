@@ -29,7 +29,7 @@ std::vector<RequiredFeature> requiredFeatures(const Connection& connection, bool
       features.push_back({std::move(feature), std::move(key), std::move(value)});
   };
 
-  if (!connection.isShunt()) {
+  if (!connection.isShunt() || connection.answersOpportunisticIke()) {
     auto addMethods = [&](const std::optional<std::string>& sideAuth, const char* sideKey) {
       if (sideAuth) {
         add(authFeature(*sideAuth), sideKey, *sideAuth);

@@ -87,6 +87,21 @@ Result<UniquePrivateKey> NssDatabase::privateKey(CERTCertificate* certificate) c
   return key;
 }
 
+Result<UniquePrivateKey> NssDatabase::privateKey(const std::string& nickname) const {
+  SECKEYPrivateKeyList* keys =
+      PK11_ListPrivKeysInSlot(slot_.get(), const_cast<char*>(nickname.c_str()), nullptr);
+  UniquePrivateKey found;
+  if (keys) {
+    SECKEYPrivateKeyListNode* node = PRIVKEY_LIST_HEAD(keys);
+    if (!PRIVKEY_LIST_END(node, keys)) found.reset(SECKEY_CopyPrivateKey(node->key));
+    SECKEY_DestroyPrivateKeyList(keys);
+  }
+  if (!found)
+    return fail("no private key with nickname '" + nickname + "' in " + directory_ +
+                " (ikemesh newhostkey makes one)");
+  return found;
+}
+
 std::vector<std::vector<std::uint8_t>> NssDatabase::intermediates(CERTCertificate* leaf) const {
   std::vector<std::vector<std::uint8_t>> out;
   CERTCertificateList* chain = CERT_CertChainFromCert(leaf, certUsageSSLClient, PR_FALSE);

@@ -32,6 +32,9 @@ class NssDatabase {
   Result<UniqueCertificate> certificate(const std::string& nickname) const;
   /// The private key that belongs to `certificate` in this database.
   Result<UniquePrivateKey> privateKey(CERTCertificate* certificate) const;
+  /// A private key without certificate by its nickname: the node's raw host key that
+  /// `ikemesh newhostkey` made (auth-dnssec shares this class).
+  Result<UniquePrivateKey> privateKey(const std::string& nickname) const;
   /// The certificates above `leaf` up to, not including, the root, when the database holds them
   /// (RFC 7296 §3.6: the peer may need the intermediates to build the path).
   std::vector<std::vector<std::uint8_t>> intermediates(CERTCertificate* leaf) const;

@@ -149,7 +149,7 @@ Result<AuthPayload> signEcdsa(SECKEYPrivateKey* key, std::span<const std::uint8_
 }
 
 Result<void> badSignature(const std::string& what) {
-  return fail("bad signature: the peer's " + what + " does not verify with its certificate's key");
+  return fail("bad signature: the peer's " + what + " does not verify with its public key");
 }
 
 Result<void> verifyRsaPkcs1(SECKEYPublicKey* key, const Bytes& signature,

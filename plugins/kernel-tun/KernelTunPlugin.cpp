@@ -37,6 +37,7 @@ class KernelTunPlugin final : public Plugin {
     TunOptions options;
     if (auto device = host.configValue("", "tun-device")) options.device = *device;
     options.mtu = static_cast<int>(numberOption(host, "tun-mtu", static_cast<std::uint32_t>(options.mtu)));
+    if (auto offloads = host.configValue("", "tun-offloads")) options.offloads = *offloads != "no";
     options.routing.table = numberOption(host, "tun-routing-table", options.routing.table);
     options.routing.priority = numberOption(host, "tun-rule-priority", options.routing.priority);
     options.routing.fwmark = numberOption(host, "tun-fwmark", options.routing.fwmark);

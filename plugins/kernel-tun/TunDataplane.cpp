@@ -2,10 +2,12 @@
 #include "TunDataplane.hpp"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,13 +16,29 @@
 #include <cstring>
 #include <fstream>
 
+#include "GsoSegmenter.hpp"
+#include "InternetChecksum.hpp"
 #include "PacketHeaders.hpp"
+#include "TcpCoalescer.hpp"
+#include "VirtioNetHeader.hpp"
 
 namespace ikemesh::tun {
 
 namespace {
 
 constexpr std::size_t kBatch = 32;
+// Transmit slots: enough for two 64 KiB super-packets cut at a 1400-octet MTU.
+constexpr std::size_t kTransmitSlots = 128;
+// Reads stop while fewer slots are free than a super-packet at that MTU needs (64 KiB / 1360).
+constexpr std::size_t kSlotsPerRead = 48;
+constexpr std::size_t kMaxSuperPacket = 65536;
+// UDP GSO: at most 64 datagrams per send (the kernel's UDP_MAX_SEGMENTS) and 65507 octets of
+// UDP payload in all (the IPv4 total length less the IP and UDP headers).
+constexpr std::size_t kMaxUdpSegments = 64;
+constexpr std::size_t kMaxUdpPayload = 65507;
+// Decrypted packets held for coalescing between writes to the TUN device.
+constexpr std::size_t kCoalescedPackets = 2048;
+constexpr std::size_t kRelocationArea = 1 << 20;
 // Room before a packet read from the TUN device for SPI | sequence | IV (at most 8 + 16), so
 // that it is encrypted where it lies.
 constexpr std::size_t kTransmitHeadroom = 32;
@@ -130,7 +148,7 @@ Result<std::unique_ptr<TunDataplane>> TunDataplane::create(Host& host, const Tun
   // A previous instance that crashed left its rules and routes (its TUN device went with it,
   // unless someone made it persistent): remove them before installing ours.
   if (auto stale = (*routing)->removeStale(options.device); !stale) return std::move(stale).error();
-  auto tun = TunDevice::create(options.device, options.mtu);
+  auto tun = TunDevice::create(options.device, options.mtu, options.offloads);
   if (!tun) return std::move(tun).error();
   if (auto rules = (*routing)->installRules(); !rules) {
     (void)(*routing)->removeAll();
@@ -164,7 +182,8 @@ TunDataplane::TunDataplane(Host& host, const TunOptions& options, TunDevice tun,
   lifetimeTimer_ = host_.startTimer(std::chrono::seconds(1), true, [this] { checkLifetimes(); });
   transmitter_ = std::thread([this] { transmitLoop(); });
   host_.log(LogLevel::Info, "TUN device " + tun_.name() + " (MTU " + std::to_string(tun_.mtu()) +
-                                "), table " + std::to_string(options_.routing.table) + ", rule priority " +
+                                ", offloads " + tun_.describeOffloads() + "), table " +
+                                std::to_string(options_.routing.table) + ", rule priority " +
                                 std::to_string(options_.routing.priority) + ", fwmark " +
                                 std::to_string(options_.routing.fwmark));
 }
@@ -376,7 +395,7 @@ void TunDataplane::reconsiderHeld() {
 // ---- SAs ------------------------------------------------------------------------------------
 
 Result<std::uint32_t> TunDataplane::allocateSpi(const IpAddress&, const IpAddress&) {
-  std::shared_lock lock(stateMutex_);
+  std::unique_lock lock(stateMutex_);  // the receiver reads reservedSpis_ (early ESP)
   for (int attempt = 0; attempt < 64; ++attempt) {
     std::uint32_t spi = 0;
     if (::getrandom(&spi, sizeof spi, 0) != sizeof spi)
@@ -408,8 +427,10 @@ Result<void> TunDataplane::addSa(const SaParams& params) {
     sa->local = params.ref.destination;
     sa->localSelectors = params.localSelectors;
     sa->remoteSelectors = params.remoteSelectors;
+    auto& installed = *sa;
     inbound_[params.ref.spi] = std::move(sa);
     reservedSpis_.erase(params.ref.spi);
+    openEarly(params.ref.spi, installed);
     return success();
   }
 
@@ -550,6 +571,25 @@ bool TunDataplane::adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
     (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
     (void)::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);  // mapped IPv4 on a dual-stack socket
   }
+  // Bursts of 64 datagrams per GSO send arrive faster than one thread decrypts them; a small
+  // receive buffer would drop them (wireguard-go uses 7 MiB for the same reason). FORCE goes
+  // past net.core.rmem_max with CAP_NET_ADMIN; without it the plain option is capped there.
+  const int bufferSize = 7 << 20;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufferSize, sizeof bufferSize) < 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, sizeof bufferSize);
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufferSize, sizeof bufferSize) < 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, sizeof bufferSize);
+  if (options_.offloads) {
+    // UDP GSO (Linux 4.18) and GRO (5.0) on the ESP-in-UDP socket: batches of datagrams per
+    // send and per receive. The socket is ours from now on, so GRO buffers reach only us.
+    int segment = 0;
+    socklen_t size = sizeof segment;
+    udpGso_.store(::getsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, &size) == 0);
+    udpGro_ = ::setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+  }
+  host_.log(LogLevel::Info, std::string("kernel-tun: ESP in UDP with") +
+                                (udpGso_.load() ? " UDP GSO" : "out UDP GSO") +
+                                (udpGro_ ? ", UDP GRO" : ", without UDP GRO"));
   ike_ = &ike;
   udpFd_.store(fd);
   receiver_ = std::thread([this] { receiveLoop(); });
@@ -560,34 +600,119 @@ bool TunDataplane::adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) {
 // ---- Fast path: TUN -> ESP ------------------------------------------------------------------------
 
 void TunDataplane::transmitLoop() {
+  // A slot holds one packet (at most the MTU) with room for the ESP header before it and the
+  // trailer after it, so that it is encrypted where it lies.
   const std::size_t capacity = kTransmitHeadroom + static_cast<std::size_t>(tun_.mtu()) + kTrailerRoom;
-  std::vector<std::uint8_t> buffers(kBatch * capacity);
-  std::array<mmsghdr, kBatch> messages{};
-  std::array<iovec, kBatch> vectors{};
-  std::array<sockaddr_storage, kBatch> addresses{};
+  std::vector<std::uint8_t> buffers(kTransmitSlots * capacity);
+  std::array<std::size_t, kTransmitSlots> segmentLengths{};
+  // Per pending ESP packet: where it is, where it goes (same SA: same peer), and per message
+  // sent: its address and the UDP_SEGMENT control message of a GSO batch.
+  std::array<iovec, kTransmitSlots> vectors{};
+  std::array<const OutboundSa*, kTransmitSlots> destinations{};
+  std::array<sockaddr_storage, kTransmitSlots> addresses{};
+  std::array<socklen_t, kTransmitSlots> addressLengths{};
+  std::array<mmsghdr, kTransmitSlots> messages{};
+  struct alignas(cmsghdr) SegmentControl {
+    std::uint8_t bytes[CMSG_SPACE(sizeof(std::uint16_t))];
+  };
+  std::array<SegmentControl, kTransmitSlots> controls{};
+  // One read of the TUN device: a packet or a super-packet of up to 64 KiB, after its header.
+  VirtioNetHeader virtioHeader{};
+  std::vector<std::uint8_t> readBuffer(kMaxSuperPacket);
+  const std::size_t virtioLength = tun_.virtioHeader() ? sizeof(VirtioNetHeader) : 0;
+  std::array<iovec, 2> readVectors{iovec{&virtioHeader, virtioLength},
+                                   iovec{readBuffer.data(), readBuffer.size()}};
   std::vector<std::vector<std::uint8_t>> released;
+  // Slots filled since the last flush, and ESP packets among them waiting to be sent: a packet
+  // that is held, passed or dropped uses a slot but sends nothing.
+  std::size_t usedSlots = 0;
   std::size_t pending = 0;
 
-  auto flush = [&] {
-    const int fd = udpFd_.load();
+  // Sends messages[0, count) with sendmmsg; a message the kernel refuses is skipped (e.g. no
+  // route), the rest may still go.
+  auto sendMessages = [&](int fd, std::size_t count) {
     std::size_t sent = 0;
-    while (sent < pending && fd >= 0) {
-      const int n = ::sendmmsg(fd, messages.data() + sent, static_cast<unsigned>(pending - sent), 0);
-      if (n <= 0) {
-        if (n < 0 && errno == EINTR) continue;
-        // Skip the message the kernel refused (e.g. no route); the rest may still go.
-        counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
-        ++sent;
+    while (sent < count) {
+      const int n = ::sendmmsg(fd, messages.data() + sent, static_cast<unsigned>(count - sent), 0);
+      if (n > 0) {
+        for (std::size_t i = sent; i < sent + static_cast<std::size_t>(n); ++i) {
+          const std::size_t datagrams = messages[i].msg_hdr.msg_iovlen;
+          counters_.espSent.fetch_add(datagrams, std::memory_order_relaxed);
+          if (datagrams > 1) counters_.udpGsoSends.fetch_add(datagrams, std::memory_order_relaxed);
+        }
+        sent += static_cast<std::size_t>(n);
         continue;
       }
-      counters_.espSent.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
-      sent += static_cast<std::size_t>(n);
+      if (n < 0 && errno == EINTR) continue;
+      const int error = errno;
+      msghdr& refused = messages[sent].msg_hdr;
+      if (refused.msg_iovlen > 1 && (error == EIO || error == EINVAL || error == EOPNOTSUPP)) {
+        // The path cannot segment UDP (e.g. an XFRM policy on it): one datagram each from now on.
+        if (udpGso_.exchange(false))
+          reportWorkerFailure("sending ESP in UDP with UDP_SEGMENT (now off)", error);
+        msghdr single = refused;
+        single.msg_control = nullptr;
+        single.msg_controllen = 0;
+        single.msg_iovlen = 1;
+        for (std::size_t i = 0; i < refused.msg_iovlen; ++i) {
+          single.msg_iov = refused.msg_iov + i;
+          if (::sendmsg(fd, &single, 0) < 0)
+            counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+          else
+            counters_.espSent.fetch_add(1, std::memory_order_relaxed);
+        }
+      } else {
+        counters_.sendErrors.fetch_add(refused.msg_iovlen, std::memory_order_relaxed);
+      }
+      ++sent;
     }
-    if (fd < 0) counters_.sendErrors.fetch_add(pending, std::memory_order_relaxed);
-    pending = 0;
   };
 
-  // Handles one packet at buffers[slot * capacity + kTransmitHeadroom]; caller holds the lock.
+  // Sends the pending ESP packets: consecutive packets to one peer of one length (the last
+  // may be shorter) go as one UDP GSO message (UDP_SEGMENT), the kernel cuts it into datagrams.
+  auto flush = [&] {
+    const int fd = udpFd_.load();
+    if (fd < 0) {
+      counters_.sendErrors.fetch_add(pending, std::memory_order_relaxed);
+      pending = usedSlots = 0;
+      return;
+    }
+    const bool gso = udpGso_.load(std::memory_order_relaxed);
+    std::size_t count = 0;
+    for (std::size_t first = 0; first < pending;) {
+      const std::size_t segment = vectors[first].iov_len;
+      std::size_t end = first + 1;
+      std::size_t total = segment;
+      while (gso && end < pending && end - first < kMaxUdpSegments &&
+             destinations[end] == destinations[first] && vectors[end].iov_len <= segment &&
+             total + vectors[end].iov_len <= kMaxUdpPayload) {
+        total += vectors[end].iov_len;
+        if (vectors[end++].iov_len < segment) break;  // a shorter datagram ends the batch
+      }
+      msghdr& message = messages[count].msg_hdr;
+      message = msghdr{};
+      message.msg_name = &addresses[first];
+      message.msg_namelen = addressLengths[first];
+      message.msg_iov = &vectors[first];
+      message.msg_iovlen = end - first;
+      if (end - first > 1) {
+        message.msg_control = controls[count].bytes;
+        message.msg_controllen = sizeof controls[count].bytes;
+        cmsghdr* control = CMSG_FIRSTHDR(&message);
+        control->cmsg_level = SOL_UDP;
+        control->cmsg_type = UDP_SEGMENT;
+        control->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+        const auto size = static_cast<std::uint16_t>(segment);
+        std::memcpy(CMSG_DATA(control), &size, sizeof size);
+      }
+      ++count;
+      first = end;
+    }
+    sendMessages(fd, count);
+    pending = usedSlots = 0;
+  };
+
+  // Handles one packet in slot `slot`; the caller holds the lock.
   auto handle = [&](std::size_t slot, std::size_t length) {
     std::uint8_t* base = buffers.data() + slot * capacity;
     std::uint8_t* packet = base + kTransmitHeadroom;
@@ -626,14 +751,9 @@ void TunDataplane::transmitLoop() {
         return;
       }
       vectors[pending] = iovec{out, result.length};
-      socklen_t addressLength = 0;
+      destinations[pending] = sa;
       toSockaddr(sa->peer, sa->peerPort, udpFamily_.load(std::memory_order_relaxed), addresses[pending],
-                 addressLength);
-      messages[pending].msg_hdr = msghdr{};
-      messages[pending].msg_hdr.msg_name = &addresses[pending];
-      messages[pending].msg_hdr.msg_namelen = addressLength;
-      messages[pending].msg_hdr.msg_iov = &vectors[pending];
-      messages[pending].msg_hdr.msg_iovlen = 1;
+                 addressLengths[pending]);
       ++pending;
       return;
     }
@@ -677,6 +797,25 @@ void TunDataplane::transmitLoop() {
     post([acquire](TunDataplane&, DataplaneEvents& events) { events.acquire(acquire); });
   };
 
+  // Segments what one read gave into free slots and handles each segment; false when it needs
+  // more free slots than there are (the caller flushes and tries again).
+  auto segmentAndHandle = [&](std::size_t length) -> bool {
+    const SegmentSlots slots{buffers.data() + usedSlots * capacity + kTransmitHeadroom, capacity,
+                             static_cast<std::size_t>(tun_.mtu()), kTransmitSlots - usedSlots};
+    const auto result = GsoSegmenter::split(virtioHeader, {readBuffer.data(), length}, slots, segmentLengths);
+    if (result.status == SegmentStatus::TooManySegments && usedSlots > 0) return false;
+    if (result.status != SegmentStatus::Ok) {
+      counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+    if (virtioHeader.gsoType != VirtioNetHeader::kGsoNone)
+      counters_.tunSuperPackets.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t first = usedSlots;
+    usedSlots += result.segments;
+    for (std::size_t i = 0; i < result.segments; ++i) handle(first + i, segmentLengths[i]);
+    return true;
+  };
+
   while (!stop_.load(std::memory_order_relaxed)) {
     std::array<pollfd, 2> fds{pollfd{tun_.fd(), POLLIN, 0}, pollfd{wake_.get(), POLLIN, 0}};
     if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
@@ -691,13 +830,14 @@ void TunDataplane::transmitLoop() {
     }
     if (stop_.load(std::memory_order_relaxed)) break;
     // Packets released from the hold queues first, in the order they came: they are the oldest.
+    // They were segments already when they were held.
     for (std::size_t next = 0; next < released.size();) {
       std::shared_lock lock(stateMutex_);
-      for (; next < released.size() && pending < kBatch; ++next) {
+      for (; next < released.size() && usedSlots < kTransmitSlots; ++next) {
         const auto& packet = released[next];
         if (packet.size() > static_cast<std::size_t>(tun_.mtu())) continue;
-        std::memcpy(buffers.data() + pending * capacity + kTransmitHeadroom, packet.data(), packet.size());
-        handle(pending, packet.size());
+        std::memcpy(buffers.data() + usedSlots * capacity + kTransmitHeadroom, packet.data(), packet.size());
+        handle(usedSlots++, packet.size());
       }
       lock.unlock();
       flush();
@@ -706,14 +846,20 @@ void TunDataplane::transmitLoop() {
     for (;;) {
       std::shared_lock lock(stateMutex_);
       std::size_t read = 0;
-      while (pending < kBatch) {
-        std::uint8_t* slot = buffers.data() + pending * capacity + kTransmitHeadroom;
-        const ssize_t n = ::read(tun_.fd(), slot, static_cast<std::size_t>(tun_.mtu()));
+      // Read while a worst-case super-packet at the MTU's segment size still has free slots.
+      while (usedSlots + kSlotsPerRead <= kTransmitSlots) {
+        const ssize_t n = ::readv(tun_.fd(), readVectors.data(), 2);
         if (n < 0 && errno != EAGAIN && errno != EINTR) reportWorkerFailure("reading the TUN device", errno);
-        if (n <= 0) break;
+        if (n <= static_cast<ssize_t>(virtioLength)) break;
         ++read;
         counters_.tunPacketsRead.fetch_add(1, std::memory_order_relaxed);
-        handle(pending, static_cast<std::size_t>(n));
+        const std::size_t length = static_cast<std::size_t>(n) - virtioLength;
+        if (!segmentAndHandle(length)) {
+          lock.unlock();
+          flush();
+          lock.lock();
+          (void)segmentAndHandle(length);
+        }
       }
       lock.unlock();
       flush();
@@ -726,12 +872,120 @@ void TunDataplane::transmitLoop() {
 
 void TunDataplane::receiveLoop() {
   const int fd = udpFd_.load();
+  // With UDP_GRO one buffer holds many datagrams of one sender; each needs up to 64 KiB.
   constexpr std::size_t kCapacity = kReceiveHeadroom + 65536;
   std::vector<std::uint8_t> buffers(kBatch * kCapacity);
   std::array<mmsghdr, kBatch> messages{};
   std::array<iovec, kBatch> vectors{};
   std::array<sockaddr_storage, kBatch> sources{};
-  std::array<std::array<std::uint8_t, 128>, kBatch> controls{};
+  struct alignas(cmsghdr) Control {
+    std::uint8_t bytes[128];
+  };
+  std::array<Control, kBatch> controls{};
+  // Without IFF_VNET_HDR (no offloads) a write is one bare packet: nothing is coalesced.
+  const bool virtioHeader = tun_.virtioHeader();
+  TcpCoalescer coalescer(virtioHeader ? kCoalescedPackets : 1);
+  // Transport-mode payloads of GRO buffers with their restored IP headers (see receive()).
+  std::vector<std::uint8_t> relocated(kRelocationArea);
+  std::size_t relocatedUsed = 0;
+
+  auto writeOut = [&] {
+    relocatedUsed = 0;
+    coalescer.flush([&](const iovec* vectors, int count) {
+      const int skip = virtioHeader ? 0 : 1;  // the virtio header goes only to a device that wants it
+      const auto packets = static_cast<std::uint64_t>(count - 1);
+      if (::writev(tun_.fd(), vectors + skip, count - skip) < 0) {
+        counters_.sendErrors.fetch_add(packets, std::memory_order_relaxed);
+        return;
+      }
+      counters_.espReceived.fetch_add(packets, std::memory_order_relaxed);
+      if (packets > 1) counters_.tunCoalesced.fetch_add(packets, std::memory_order_relaxed);
+    });
+  };
+
+  // One datagram at data[0, length), `first` when nothing of this buffer came before it.
+  auto receive = [&](std::uint8_t* data, std::size_t length, bool first, const msghdr& message,
+                     const sockaddr_storage& source) {
+    if (length == 1 && data[0] == 0xff) return;  // RFC 3948 §2.3: NAT-keepalive
+    if (length >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
+      // RFC 3948 §2.2: the non-ESP marker; IKE belongs to the core.
+      auto from = fromSockaddr(source);
+      if (!from) return;
+      IpAddress to;
+      for (const cmsghdr* c = CMSG_FIRSTHDR(&message); c;
+           c = CMSG_NXTHDR(const_cast<msghdr*>(&message), const_cast<cmsghdr*>(c))) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          std::array<std::uint8_t, 4> octets;
+          std::memcpy(octets.data(), &info.ipi_addr, 4);
+          to = IpAddress::v4(octets);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          std::array<std::uint8_t, 16> octets;
+          std::memcpy(octets.data(), &info.ipi6_addr, 16);
+          to = IpAddress::v6(octets);
+        }
+      }
+      counters_.ikeReceived.fetch_add(1, std::memory_order_relaxed);
+      ike_->ikeReceived({data + 4, length - 4}, from->first, from->second, to, udpLocalPort_);
+      return;
+    }
+    if (length < EspSa::kSpiAndSequenceLength) {
+      counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    const std::uint32_t spi = loadBigEndian32(data);
+    std::shared_lock lock(stateMutex_);
+    auto it = inbound_.find(spi);
+    if (it == inbound_.end()) {
+      // ESP for an SPI we handed out whose SA is not installed yet: kept briefly (keepEarly).
+      if (reservedSpis_.count(spi))
+        keepEarly(spi, data, length);
+      else
+        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    InboundSa& sa = *it->second;
+    auto result = sa.esp->decapsulate({data, length});
+    reportCrossing(*sa.esp, result.crossed);
+    if (result.status != EspStatus::Ok) {
+      counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    std::uint8_t* inner = data + result.payloadOffset;
+    std::size_t innerLength = result.payloadLength;
+    if (sa.esp->mode() == IpsecMode::Transport) {
+      // RFC 4303 §3.1.1: the IP header comes back before the payload. The first datagram of a
+      // buffer has headroom for it; in a GRO buffer the octets before a later datagram are the
+      // previous one's, still waiting to be written, so that payload moves to the relocation
+      // area (written out, and so emptied, when full).
+      const std::size_t header = sa.peer.isV4() ? 20 : 40;
+      if (!first) {
+        if (relocatedUsed + header + innerLength > relocated.size()) writeOut();
+        std::uint8_t* target = relocated.data() + relocatedUsed + header;
+        std::memcpy(target, inner, innerLength);
+        inner = target;
+        relocatedUsed += header + innerLength;
+      }
+      writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
+      inner -= header;
+      innerLength += header;
+    } else {
+      // RFC 4301 §5.2: the inner addresses must be those the SA was negotiated for.
+      auto headers = PacketHeaders::parse({inner, innerLength});
+      if (!headers || !inSelectors(sa.remoteSelectors, headers->source) ||
+          !inSelectors(sa.localSelectors, headers->destination)) {
+        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    }
+    lock.unlock();
+    if (coalescer.full()) writeOut();
+    coalescer.add({inner, innerLength});
+    if (!virtioHeader) writeOut();
+  };
 
   while (!stop_.load(std::memory_order_relaxed)) {
     // The timeout bounds how long destruction waits for this thread.
@@ -749,79 +1003,113 @@ void TunDataplane::receiveLoop() {
       messages[i].msg_hdr.msg_namelen = sizeof sources[i];
       messages[i].msg_hdr.msg_iov = &vectors[i];
       messages[i].msg_hdr.msg_iovlen = 1;
-      messages[i].msg_hdr.msg_control = controls[i].data();
-      messages[i].msg_hdr.msg_controllen = controls[i].size();
+      messages[i].msg_hdr.msg_control = controls[i].bytes;
+      messages[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
     }
     const int count = ::recvmmsg(fd, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (count <= 0) continue;
     for (int i = 0; i < count; ++i) {
+      const msghdr& message = messages[i].msg_hdr;
       std::uint8_t* data = static_cast<std::uint8_t*>(vectors[i].iov_base);
       const std::size_t length = messages[i].msg_len;
-      if (length == 1 && data[0] == 0xff) continue;  // RFC 3948 §2.3: NAT-keepalive
-      if (length >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
-        // RFC 3948 §2.2: the non-ESP marker; IKE belongs to the core.
-        auto from = fromSockaddr(sources[i]);
-        if (!from) continue;
-        IpAddress to;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&messages[i].msg_hdr); c; c = CMSG_NXTHDR(&messages[i].msg_hdr, c)) {
-          if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-            in_pktinfo info;
-            std::memcpy(&info, CMSG_DATA(c), sizeof info);
-            std::array<std::uint8_t, 4> octets;
-            std::memcpy(octets.data(), &info.ipi_addr, 4);
-            to = IpAddress::v4(octets);
-          } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-            in6_pktinfo info;
-            std::memcpy(&info, CMSG_DATA(c), sizeof info);
-            std::array<std::uint8_t, 16> octets;
-            std::memcpy(octets.data(), &info.ipi6_addr, 16);
-            to = IpAddress::v6(octets);
+      // UDP_GRO: datagrams of `segment` octets back to back, the last may be shorter.
+      std::size_t segment = length;
+      if (udpGro_) {
+        for (const cmsghdr* c = CMSG_FIRSTHDR(&message); c;
+             c = CMSG_NXTHDR(const_cast<msghdr*>(&message), const_cast<cmsghdr*>(c))) {
+          if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+            int size = 0;
+            std::memcpy(&size, CMSG_DATA(c), sizeof size);
+            if (size > 0) segment = static_cast<std::size_t>(size);
           }
         }
-        counters_.ikeReceived.fetch_add(1, std::memory_order_relaxed);
-        ike_->ikeReceived({data + 4, length - 4}, from->first, from->second, to, udpLocalPort_);
-        continue;
       }
-      if (length < EspSa::kSpiAndSequenceLength) {
-        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      const std::uint32_t spi = (std::uint32_t{data[0]} << 24) | (std::uint32_t{data[1]} << 16) |
-                                (std::uint32_t{data[2]} << 8) | data[3];
-      std::shared_lock lock(stateMutex_);
-      auto it = inbound_.find(spi);
-      if (it == inbound_.end()) {
-        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      InboundSa& sa = *it->second;
-      auto result = sa.esp->decapsulate({data, length});
-      reportCrossing(*sa.esp, result.crossed);
-      if (result.status != EspStatus::Ok) {
-        counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      std::uint8_t* inner = data + result.payloadOffset;
-      std::size_t innerLength = result.payloadLength;
-      if (sa.esp->mode() == IpsecMode::Transport) {
-        const std::size_t header = writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
-        inner -= header;
-        innerLength += header;
-      } else {
-        // RFC 4301 §5.2: the inner addresses must be those the SA was negotiated for.
-        auto headers = PacketHeaders::parse({inner, innerLength});
-        if (!headers || !inSelectors(sa.remoteSelectors, headers->source) ||
-            !inSelectors(sa.localSelectors, headers->destination)) {
-          counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-      }
-      lock.unlock();
-      if (::write(tun_.fd(), inner, innerLength) < 0)
-        counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
-      else
-        counters_.espReceived.fetch_add(1, std::memory_order_relaxed);
+      if (segment < length)
+        counters_.udpGroReceives.fetch_add((length + segment - 1) / segment, std::memory_order_relaxed);
+      for (std::size_t offset = 0; offset < length; offset += segment)
+        receive(data + offset, std::min(segment, length - offset), offset == 0, message, sources[i]);
     }
+    writeOut();
+  }
+}
+
+std::optional<std::span<std::uint8_t>> TunDataplane::openEsp(InboundSa& sa, std::uint8_t* data,
+                                                             std::size_t length) {
+  auto result = sa.esp->decapsulate({data, length});
+  reportCrossing(*sa.esp, result.crossed);
+  if (result.status != EspStatus::Ok) {
+    counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  std::uint8_t* inner = data + result.payloadOffset;
+  std::size_t innerLength = result.payloadLength;
+  if (sa.esp->mode() == IpsecMode::Transport) {
+    const std::size_t header = writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
+    inner -= header;
+    innerLength += header;
+  } else {
+    // RFC 4301 §5.2: the inner addresses must be those the SA was negotiated for.
+    auto headers = PacketHeaders::parse({inner, innerLength});
+    if (!headers || !inSelectors(sa.remoteSelectors, headers->source) ||
+        !inSelectors(sa.localSelectors, headers->destination)) {
+      counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+  }
+  return std::span<std::uint8_t>(inner, innerLength);
+}
+
+void TunDataplane::keepEarly(std::uint32_t spi, const std::uint8_t* data, std::size_t length) {
+  // A few packets per SPI for a short while: enough for the race between the responder's
+  // first packets and our processing of its IKE_AUTH response, too little to be a resource.
+  constexpr std::size_t kPerSpi = 8, kTotal = 64;
+  constexpr auto kKeepFor = std::chrono::seconds(2);
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(earlyMutex_);
+  for (auto it = early_.begin(); it != early_.end();) {
+    if (now - it->second.firstAt < kKeepFor) {
+      ++it;
+      continue;
+    }
+    earlyTotal_ -= it->second.packets.size();
+    counters_.espRejected.fetch_add(it->second.packets.size(), std::memory_order_relaxed);
+    it = early_.erase(it);
+  }
+  auto& kept = early_[spi];
+  if (kept.packets.empty()) kept.firstAt = now;
+  if (kept.packets.size() >= kPerSpi || earlyTotal_ >= kTotal) {
+    counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::vector<std::uint8_t> copy(kReceiveHeadroom + length);
+  std::memcpy(copy.data() + kReceiveHeadroom, data, length);
+  kept.packets.push_back(std::move(copy));
+  ++earlyTotal_;
+}
+
+void TunDataplane::openEarly(std::uint32_t spi, InboundSa& sa) {
+  std::vector<std::vector<std::uint8_t>> packets;
+  {
+    std::lock_guard lock(earlyMutex_);
+    auto it = early_.find(spi);
+    if (it == early_.end()) return;
+    packets = std::move(it->second.packets);
+    earlyTotal_ -= packets.size();
+    early_.erase(it);
+  }
+  for (auto& packet : packets) {
+    auto inner = openEsp(sa, packet.data() + kReceiveHeadroom, packet.size() - kReceiveHeadroom);
+    if (!inner) continue;
+    counters_.espEarly.fetch_add(1, std::memory_order_relaxed);
+    // A device opened with IFF_VNET_HDR takes a virtio header before every packet: here one
+    // that says "a plain packet, checksums complete".
+    VirtioNetHeader plain{};
+    const std::array<iovec, 2> write{iovec{&plain, tun_.virtioHeader() ? sizeof plain : 0},
+                                     iovec{inner->data(), inner->size()}};
+    if (::writev(tun_.fd(), write.data(), 2) < 0)
+      counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+    else
+      counters_.espReceived.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -836,7 +1124,12 @@ TunDataplane::Statistics TunDataplane::statistics() const {
   s.passed = counters_.passed.load();
   s.dropped = counters_.dropped.load();
   s.espRejected = counters_.espRejected.load();
+  s.espEarly = counters_.espEarly.load();
   s.sendErrors = counters_.sendErrors.load();
+  s.tunSuperPackets = counters_.tunSuperPackets.load();
+  s.udpGsoSends = counters_.udpGsoSends.load();
+  s.udpGroReceives = counters_.udpGroReceives.load();
+  s.tunCoalesced = counters_.tunCoalesced.load();
   return s;
 }
 

@@ -9,8 +9,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -33,6 +35,9 @@ struct TunOptions {
   /// + 8 UDP + 8 SPI/sequence + 8 IV + 3 padding + 2 trailer + 16 ICV = 85 octets). AES-CBC
   /// with HMAC-SHA2-512 adds up to 121; those few larger packets the kernel fragments.
   int mtu = 1400;
+  /// TUN offloads (IFF_VNET_HDR, TSO/USO with segmentation here, coalescing of received TCP)
+  /// and UDP GSO/GRO on the ESP-in-UDP socket; off: one packet per read, write and datagram.
+  bool offloads = true;
   RoutingTable::Config routing;
   /// Packets kept per destination while its SA is negotiated (DESIGN.md §2 step 2).
   std::size_t heldPacketsPerDestination = 8;
@@ -51,11 +56,15 @@ struct TunOptions {
 /// peer leave by the main table. The longest prefix wins; for one prefix the newest policy wins
 /// and the one below it comes back when it is removed.
 ///
-/// Fast path: one thread reads the TUN device in bursts, encrypts in place and sends ESP in
-/// UDP with sendmmsg; another reads the adopted UDP socket with recvmmsg, hands IKE messages
-/// (non-ESP marker) to the IkeReceiver, decrypts ESP in place and writes the inner packets to
-/// the TUN device. A packet to a destination without SA that hits a trap becomes an Acquire
-/// (posted to the main thread) and is held until addSa() for it, a shunt, or removal.
+/// Fast path: one thread reads the TUN device in bursts, cuts TSO/USO super-packets into
+/// packets (GsoSegmenter), encrypts in place and sends ESP in UDP with sendmmsg, batches to one
+/// peer as UDP GSO messages; another reads the adopted UDP socket with recvmmsg (UDP GRO
+/// buffers split by their segment size), hands IKE messages (non-ESP marker) to the
+/// IkeReceiver, decrypts ESP in place and writes the inner packets to the TUN device, TCP
+/// segments of one flow coalesced into one write (TcpCoalescer). Without `offloads` (or when
+/// the kernel lacks them) every read, write and datagram is one packet. A packet to a destination without SA
+/// that hits a trap becomes an Acquire (posted to the main thread) and is held until addSa() for it, a shunt,
+/// or removal.
 ///
 /// Threading: the Dataplane members on the main thread (SDK contract). Everything the kernel
 /// sees is created in the network namespace of the thread that calls create().
@@ -77,6 +86,8 @@ class TunDataplane final : public Dataplane {
   bool adoptUdpEncapsulationSocket(int fd, IkeReceiver& ike) override;
 
   const std::string& deviceName() const noexcept { return tun_.name(); }
+  /// What the TUN device offloads ("none", or "vnet-hdr csum tso4 ..."), for logs and tests.
+  std::string deviceOffloads() const { return tun_.describeOffloads(); }
 
   /// What the fast path did, for tests and status.
   struct Statistics {
@@ -89,7 +100,12 @@ class TunDataplane final : public Dataplane {
     std::uint64_t passed = 0;       ///< sent in the clear through the marked raw socket
     std::uint64_t dropped = 0;      ///< no SA and no policy that keeps or passes it, or a shunt
     std::uint64_t espRejected = 0;  ///< unknown SPI or failed decapsulation
+    std::uint64_t espEarly = 0;     ///< kept until its SA was installed (see early_)
     std::uint64_t sendErrors = 0;
+    std::uint64_t tunSuperPackets = 0;  ///< TUN reads that were GSO super-packets (TSO/USO)
+    std::uint64_t udpGsoSends = 0;      ///< datagrams sent as part of a UDP_SEGMENT batch
+    std::uint64_t udpGroReceives = 0;   ///< datagrams received inside a UDP_GRO buffer
+    std::uint64_t tunCoalesced = 0;     ///< decrypted packets written as part of a coalesced one
   };
   Statistics statistics() const;
 
@@ -136,7 +152,8 @@ class TunDataplane final : public Dataplane {
   };
   struct Counters {
     std::atomic<std::uint64_t> tunPacketsRead{0}, espSent{0}, espReceived{0}, ikeReceived{0}, held{0},
-        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, sendErrors{0};
+        heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, espEarly{0}, sendErrors{0}, tunSuperPackets{0},
+        udpGsoSends{0}, udpGroReceives{0}, tunCoalesced{0};
   };
 
   TunDataplane(Host& host, const TunOptions& options, TunDevice tun, std::unique_ptr<RoutingTable> routing,
@@ -154,6 +171,14 @@ class TunDataplane final : public Dataplane {
   void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
   void checkLifetimes();
+
+  /// Decrypts one ESP packet of `sa` in place (`data` has kReceiveHeadroom octets before it);
+  /// returns the inner packet, or nothing when it is rejected. Callers hold stateMutex_.
+  std::optional<std::span<std::uint8_t>> openEsp(InboundSa& sa, std::uint8_t* data, std::size_t length);
+  /// Keeps an ESP packet for a reserved SPI (see early_); callers hold stateMutex_.
+  void keepEarly(std::uint32_t spi, const std::uint8_t* data, std::size_t length);
+  /// Opens the packets kept for `spi` now that its SA exists; callers hold stateMutex_ exclusively.
+  void openEarly(std::uint32_t spi, InboundSa& sa);
 
   // Lookups for the workers; callers hold stateMutex_ (shared is enough).
   OutboundSa* findOutbound(const IpAddress& destination) const;
@@ -187,6 +212,18 @@ class TunDataplane final : public Dataplane {
   std::vector<std::shared_ptr<OutboundSa>> outboundByPrefix_;  // SAs whose selectors are not hosts
   std::map<std::pair<std::uint32_t, IpAddress>, std::shared_ptr<OutboundSa>> outboundByRef_;
 
+  // ESP that arrived for an SPI we allocated but whose SA is not installed yet: the peer
+  // (the IKE_AUTH responder) installs its SAs and sends before this node has processed the
+  // IKE_AUTH response. Kept briefly, opened when addSa() installs the SPI. Lock order:
+  // stateMutex_, then earlyMutex_.
+  struct EarlyEsp {
+    std::chrono::steady_clock::time_point firstAt;
+    std::vector<std::vector<std::uint8_t>> packets;  // each with kReceiveHeadroom in front
+  };
+  std::mutex earlyMutex_;
+  std::map<std::uint32_t, EarlyEsp> early_;
+  std::size_t earlyTotal_ = 0;
+
   // Lock order: stateMutex_, then heldMutex_.
   std::mutex heldMutex_;
   std::map<IpAddress, Held> held_;
@@ -199,6 +236,10 @@ class TunDataplane final : public Dataplane {
   std::uint16_t udpLocalPort_ = 0;
   IkeReceiver* ike_ = nullptr;
   std::atomic<bool> stop_{false};
+  // Set when the adopted socket takes UDP_SEGMENT / UDP_GRO; GSO sending turns off for good
+  // when the kernel refuses a batch.
+  std::atomic<bool> udpGso_{false};
+  bool udpGro_ = false;
   Counters counters_;
   std::thread transmitter_;
   std::thread receiver_;

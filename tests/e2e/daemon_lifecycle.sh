@@ -41,7 +41,7 @@ done
 human=$(cli plugins)
 ikm_expect_contains "$human" "rejected abi-major 1.0 (ABI 99.0)" "ikemesh plugins"
 ikm_expect_contains "$human" "reason:   SDK ABI 99.0 is incompatible" "ikemesh plugins"
-ikm_expect_contains "$human" "loaded   beta 1.0 (ABI 1.0)" "ikemesh plugins"
+ikm_expect_contains "$human" "loaded   beta 1.0 (ABI 1.1)" "ikemesh plugins"
 log=$(cat "$IKM_TMP/node1/daemon.log")
 ikm_expect_contains "$log" "plugin 'throws': rejected - initialisation failed: factory threw" "daemon log"
 
@@ -50,6 +50,17 @@ status=$(cli status)
 ikm_expect_contains "$status" "plugins:  3 loaded, 14 rejected" "ikemesh status"
 ikm_expect_contains "$status" "features: test.alpha test.beta test.gamma" "ikemesh status"
 [[ $(cli status --json | jq .pid) == "$IKM_PID" ]] || ikm_fail "status --json pid"
+
+ikm_log "the daemon kept only the capabilities it needs, in every thread and in its bounding set"
+[[ $(cli status --json | jq -c .capabilities) == '["cap_net_bind_service","cap_net_admin","cap_net_raw"]' ]] ||
+  ikm_fail "capabilities: $(cli status --json | jq -c .capabilities)"
+# CAP_NET_BIND_SERVICE (10), CAP_NET_ADMIN (12), CAP_NET_RAW (13): 0x3400.
+for task in /proc/"$IKM_PID"/task/*; do
+  for set in CapEff CapPrm CapBnd; do
+    [[ $(awk -v s="$set:" '$1 == s {print $2}' "$task/status") == 0000000000003400 ]] ||
+      ikm_fail "thread ${task##*/}: $set is $(awk -v s="$set:" '$1 == s {print $2}' "$task/status")"
+  done
+done
 
 ikm_log "unknown command and bad request"
 set +e

@@ -8,6 +8,8 @@ source "$IKEMESH_TEST_LIB"
 ikm_init mesh-tun
 etc="$IKM_TMP/etc"
 cp -r "$IKEMESH_SOURCE/tests/data/tun-mesh" "$etc"
+# Plugin keys in config setup reach the plugin when it is made (here: its device's MTU).
+sed -i 's/^\tdataplane=tun$/\tdataplane=tun\n\ttun-mtu=1380/' "$etc/mesh.conf"
 ikm_lan
 lan=$(ikm_nsname lan)
 for i in 1 2 3; do ikm_node "n$i" "10.15.1.$i/16"; done
@@ -18,6 +20,8 @@ for i in 1 2 3; do
   declare "ctl$i=$IKM_CTL"
 done
 run() { ip netns exec "$(ikm_nsname "$1")" "${@:2}"; }
+ip -n "$(ikm_nsname n1)" link show ikemesh0 | grep -q "mtu 1380" ||
+  ikm_fail "tun-mtu=1380 in config setup did not reach kernel-tun: $(ip -n "$(ikm_nsname n1)" link show ikemesh0)"
 cli() { local ctl="ctl$1"; "$IKM_BIN/ikemesh" --ctl "${!ctl}" "${@:2}"; }
 
 ikm_capture lan "$lan" br0 not arp

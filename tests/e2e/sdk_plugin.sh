@@ -35,6 +35,12 @@ g++ $flags -fsyntax-only "$IKM_TMP/example/Allowlist.cpp" || ikm_fail "compiling
 [[ $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --variable=sdk_abi ikemesh) == 1.* ]] ||
   ikm_fail "ikemesh.pc has no sdk_abi"
 
+ikm_log "the example passes the SDK's conformance checks"
+printf '192.0.2.1\n192.0.2.2\n' >"$IKM_TMP/conformance-allowlist"
+"$IKEMESH_BUILD/tests/conformance/plugin_conformance" "$plugin_dir/ikemesh-auth-allowlist.so" \
+  --set "initiator/allowlist-file=$IKM_TMP/conformance-allowlist" \
+  --set "responder/allowlist-file=$IKM_TMP/conformance-allowlist" >&2 || ikm_fail "auth-allowlist does not conform"
+
 ikm_log "three nodes run the installed daemon with the example plugin"
 installed_plugins=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --variable=plugindir ikemesh)
 [[ -f $installed_plugins/ikemesh-kernel-tun.so ]] || ikm_fail "pkg-config's plugindir $installed_plugins has no plugins"

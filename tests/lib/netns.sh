@@ -78,9 +78,10 @@ ikm_wait_for() {
   done
 }
 
-# ikm_start_daemon NAME [NETNS] -- ARGS...: starts ikemeshd in the foreground (in NETNS when
-# given) with its own run folder; sets IKM_CTL to its control socket, IKM_PID to its PID.
-ikm_start_daemon() {
+# ikm_spawn_daemon NAME [NETNS] -- ARGS...: starts ikemeshd in the foreground (in NETNS when
+# given) with its own run folder, without waiting for it; sets IKM_CTL to its control socket,
+# IKM_PID to its PID. ikm_wait_daemon waits until it answers.
+ikm_spawn_daemon() {
   local name=$1 ns=""
   shift
   if [[ ${1:-} != "--" ]]; then
@@ -97,15 +98,26 @@ ikm_start_daemon() {
   IKM_PID=$!
   ikm_track "$IKM_PID"
   IKM_CTL="$dir/run/ikemesh.ctl"
-  local deadline=$((SECONDS + 20))
-  until [[ -S $IKM_CTL ]] && "$IKM_BIN/ikemesh" --ctl "$IKM_CTL" status >/dev/null 2>&1; do
-    if ! kill -0 "$IKM_PID" 2>/dev/null; then
-      cat "$dir/daemon.log" >&2
+}
+
+# ikm_wait_daemon NAME PID CTL [SECONDS]: waits until the daemon NAME (PID) answers `status` on
+# CTL; fails the test (with its log) when it exits first or takes longer than SECONDS (20).
+ikm_wait_daemon() {
+  local name=$1 pid=$2 ctl=$3 deadline=$((SECONDS + ${4:-20}))
+  until [[ -S $ctl ]] && "$IKM_BIN/ikemesh" --ctl "$ctl" status >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$IKM_TMP/$name/daemon.log" >&2
       ikm_fail "ikemeshd $name exited while starting"
     fi
-    ((SECONDS < deadline)) || ikm_fail "ikemeshd $name did not open $IKM_CTL"
+    ((SECONDS < deadline)) || ikm_fail "ikemeshd $name did not open $ctl"
     sleep 0.05
   done
+}
+
+# ikm_start_daemon NAME [NETNS] -- ARGS...: ikm_spawn_daemon, then ikm_wait_daemon.
+ikm_start_daemon() {
+  ikm_spawn_daemon "$@"
+  ikm_wait_daemon "$1" "$IKM_PID" "$IKM_CTL"
 }
 
 # ikm_stop_daemon PID: SIGTERM, wait, and fail the test unless it exits 0. (Not in a
@@ -155,12 +167,36 @@ ikm_node() {
   ip -n "$ns" route add default dev eth0
 }
 
+# ikm_static_neighbours NAME...: permanent ARP entries between the eth0 of these nodes (each
+# knows every other's MAC address). The kernel's ARP table is shared by all namespaces and holds
+# 1024 learned entries (gc_thresh3) in all; a mesh of 64 nodes would need 4032, and
+# "neighbor table overflow" drops packets, other tests' too. Permanent entries do not count.
+ikm_static_neighbours() {
+  local name address mac
+  local -a entries=()
+  for name in "$@"; do
+    address=$(ip -n "$IKM_PREFIX-$name" -4 -o addr show dev eth0 | awk '{split($4, a, "/"); print a[1]; exit}')
+    mac=$(ip -n "$IKM_PREFIX-$name" -o link show dev eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+    entries+=("$name $address $mac")
+  done
+  local entry other
+  for entry in "${entries[@]}"; do
+    read -r name _ _ <<<"$entry"
+    for other in "${entries[@]}"; do
+      read -r _ address mac <<<"$other"
+      [[ $other == "$entry" ]] || echo "neigh replace $address lladdr $mac dev eth0 nud permanent"
+    done | ip -n "$IKM_PREFIX-$name" -batch -
+  done
+}
+
 # ikm_capture NAME NS IFACE FILTER...: tcpdump in NS on IFACE into $IKM_TMP/NAME.pcap, started
 # and ready (it says "listening") before this returns. Sets IKM_CAPTURE_PID.
 ikm_capture() {
   local name=$1 ns=$2 iface=$3
   shift 3
-  ip netns exec "$ns" tcpdump -i "$iface" -n -U -w "$IKM_TMP/$name.pcap" "$@" 2>"$IKM_TMP/$name.tcpdump.log" &
+  # --immediate-mode: each packet reaches the file as it arrives, not when the kernel hands
+  # tcpdump a full block, so that a test can read the capture right after the traffic.
+  ip netns exec "$ns" tcpdump -i "$iface" -n -U --immediate-mode -w "$IKM_TMP/$name.pcap" "$@" 2>"$IKM_TMP/$name.tcpdump.log" &
   IKM_CAPTURE_PID=$!
   ikm_track "$IKM_CAPTURE_PID"
   ikm_wait_for 10 "tcpdump on $ns/$iface" grep -q "listening on" "$IKM_TMP/$name.tcpdump.log"

@@ -52,6 +52,11 @@ state_packets() {
     pair && /\(bytes\), .*\(packets\)$/{sub(/.*, /, ""); sub(/\(packets\)/, ""); print}'
 }
 
+ikm_log "kernel-xfrm passes the SDK's conformance checks (in n1's namespace, before its daemon)"
+run n1 "$IKEMESH_BUILD/tests/conformance/plugin_conformance" "$IKEMESH_BUILD/plugins/ikemesh-kernel-xfrm.so" \
+  --local 10.15.1.1 --peer 10.15.1.2 >&2 || ikm_fail "kernel-xfrm does not conform to the SDK's checks"
+[[ -z $(run n1 ip xfrm state) ]] || ikm_fail "the conformance checks left states: $(run n1 ip xfrm state)"
+
 start n1
 start n2
 grep -q "dataplane=auto means xfrm" "$IKM_TMP/n1/daemon.log" || ikm_fail "dataplane=auto did not pick xfrm: $(grep auto "$IKM_TMP/n1/daemon.log")"

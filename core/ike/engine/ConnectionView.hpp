@@ -28,6 +28,9 @@ struct ConnectionView {
   std::string espProposals;
   /// pfs=yes: CREATE_CHILD_SA carries a fresh key exchange (RFC 7296 §1.3.1).
   bool pfs = true;
+  /// childless=yes: IKE_AUTH authenticates and carries no CHILD SA when the responder announced
+  /// RFC 6023 support; the CHILD SA follows in a CREATE_CHILD_SA (with PFS when pfs=yes).
+  bool childless = false;
   std::chrono::seconds ikeLifetime{28800};
   std::chrono::seconds childLifetime{28800};
   /// rekeymargin= and rekeyfuzz=: rekey at lifetime - (margin + random(margin * fuzz%))

@@ -89,13 +89,26 @@ IkeSa& IkeEngine::createSa(const ConnectionView& connection, const Endpoint& loc
   bySpi_[spi] = sa->serial;
   auto& ref = *sa;
   sas_[sa->serial] = std::move(sa);
+  // A verification that needs the peer's key from DNS starts its lookup now, in parallel with
+  // IKE_SA_INIT, instead of when the peer's AUTH arrives (auth.hpp, PeerLookahead).
+  if (auto* verifier = delegate_.authMethod(connection, connection.remoteAuth))
+    if (auto* lookahead = dynamic_cast<ikemesh::PeerLookahead*>(verifier))
+      lookahead->exchangeStarting(connection.name, local.address, remote.address);
   return ref;
+}
+
+bool IkeEngine::worthLogging(std::uint64_t occurrence) {
+  // The first ten, then the 16th, 32nd, 64th...: a flood of forged messages costs a few dozen
+  // log lines, not one per datagram, and the count says how many there were.
+  return occurrence <= 10 || (occurrence & (occurrence - 1)) == 0;
 }
 
 void IkeEngine::reject(const std::string& field, const std::string& reason, const Endpoint& from) {
   ++counters_.rejected;
-  ++counters_.rejectedByField[field];
-  host_.log(LogLevel::Warning, "message from " + from.toString() + " rejected: " + field + ": " + reason);
+  const auto occurrence = ++counters_.rejectedByField[field];
+  if (!worthLogging(occurrence)) return;
+  host_.log(LogLevel::Warning, "message from " + from.toString() + " rejected: " + field + ": " + reason +
+                                   (occurrence > 10 ? " (" + std::to_string(occurrence) + " so far)" : ""));
 }
 
 void IkeEngine::offload(std::function<std::function<void()>()> work) {
@@ -484,6 +497,9 @@ Result<void> IkeEngine::deleteChildSa(IkeSaSerial serial, std::uint32_t inboundS
                             [&](const ChildSa& c) { return c.inboundSpi == inboundSpi; });
   if (child == sa->children.end())
     return fail("IKE SA #" + std::to_string(serial) + " has no CHILD SA " + std::to_string(inboundSpi));
+  // Both directions of a CHILD SA reach their hard lifetime and report it: one DELETE names
+  // the pair (RFC 7296 §1.4.1); a second would name an SPI the peer has already removed.
+  if (child->retiring) return success();
   child->retiring = true;
   whenWindowOpen(*sa, [this, serial, inboundSpi] {
     IkeSa* s = find(serial);

@@ -58,7 +58,8 @@ class IkeEngine {
 
   /// Starts IKE_SA_INIT towards `remote` for `connection` (an acquire, or `ikemesh up`). When an
   /// IKE SA for the same connection and peer exists or is being negotiated, returns it instead
-  /// of starting a second one.
+  /// of starting a second one; when that IKE SA is established but carries no CHILD SA any more
+  /// (it expired or was deleted), asks for a new one on it with CREATE_CHILD_SA (RFC 7296 §1.3.1).
   Result<IkeSaSerial> initiate(const ConnectionView& connection, const Endpoint& local,
                                const Endpoint& remote);
 
@@ -79,6 +80,8 @@ class IkeEngine {
   void clear();
 
   std::vector<IkeSaInfo> ikeSas() const;
+  /// IKE SAs we answered IKE_SA_INIT for whose IKE_AUTH has not come yet (RFC 7296 §2.6).
+  std::size_t halfOpenCount() const { return halfOpen_; }
   std::vector<ChildSaInfo> childSas() const;
   const EngineCounters& counters() const { return counters_; }
 
@@ -88,7 +91,10 @@ class IkeEngine {
   IkeSa* findBySpi(std::uint64_t spi);
   IkeSa& createSa(const ConnectionView& connection, const Endpoint& local, const Endpoint& remote,
                   bool initiator, std::uint64_t ourSpi = 0);
+  /// Logs and counts a refused message; under a flood only the first ten of a field and then
+  /// every power of two are logged.
   void reject(const std::string& field, const std::string& reason, const Endpoint& from);
+  static bool worthLogging(std::uint64_t occurrence);
   void offload(std::function<std::function<void()>()> work);
   void sendDatagrams(IkeSa& sa, const std::vector<std::vector<std::uint8_t>>& datagrams);
   void sendRequest(IkeSa& sa, RequestKind kind, std::vector<std::vector<std::uint8_t>> datagrams);
@@ -126,6 +132,9 @@ class IkeEngine {
   /// of the exchange that created it, which decides which KEYMAT half is inbound (§2.17).
   Result<void> installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated);
   std::vector<TrafficSelector> localSelectors(const IkeSa& sa) const;
+  /// The signer's credential for `sa`, with an address ID left empty by the method (auth.hpp,
+  /// LocalCredential::id) filled with the address this SA uses.
+  static Result<ikemesh::LocalCredential> localCredentialFor(ikemesh::AuthMethod& signer, const IkeSa& sa);
   std::vector<TrafficSelector> remoteSelectors(const IkeSa& sa) const;
   /// The responder's half of a CHILD SA offer (IKE_AUTH or CREATE_CHILD_SA).
   struct ChildAnswer {
@@ -149,7 +158,14 @@ class IkeEngine {
   // IkeEngineCreateChild.cpp: CHILD and IKE SA rekeying
   void onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const std::vector<Payload>& inner);
   void onCreateChildResponse(IkeSa& sa, RequestKind kind, const std::vector<Payload>& inner);
-  void sendChildRekey(IkeSaSerial serial, std::uint32_t inboundSpi, std::shared_ptr<KeyExchange> keyExchange);
+  /// CREATE_CHILD_SA for a CHILD SA: a rekey of the one with our inbound SPI `replacesInboundSpi`
+  /// (§1.3.3), or a new one (§1.3.1) when it is 0. With a fresh key exchange when pfs=yes.
+  void requestChildSa(IkeSaSerial serial, std::uint32_t replacesInboundSpi);
+  /// The CHILD SA we asked for (in IKE_AUTH, or a new one in CREATE_CHILD_SA) did not come:
+  /// logged, and reported to the delegate as a failed initiation.
+  void childRefused(IkeSa& sa, const std::string& reason);
+  void sendChildRequest(IkeSaSerial serial, std::uint32_t replacesInboundSpi,
+                        std::shared_ptr<KeyExchange> keyExchange);
   void sendIkeRekey(IkeSaSerial serial, std::shared_ptr<KeyExchange> keyExchange);
   void finishChildResponse(IkeSaSerial serial, ChildNegotiation negotiation, std::vector<Payload> inner,
                            SecureBytes sharedSecret);

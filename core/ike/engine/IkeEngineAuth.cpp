@@ -54,6 +54,20 @@ std::vector<TrafficSelector> IkeEngine::remoteSelectors(const IkeSa& sa) const {
   return {TrafficSelector::forHost(sa.remote.address)};
 }
 
+Result<ikemesh::LocalCredential> IkeEngine::localCredentialFor(ikemesh::AuthMethod& signer, const IkeSa& sa) {
+  auto credential = signer.localCredential(sa.connection.name);
+  if (!credential) return credential;
+  auto& id = credential->id;
+  if ((id.type == ikemesh::IdType::Ipv4Address || id.type == ikemesh::IdType::Ipv6Address) &&
+      id.data.empty()) {
+    const auto& address = sa.local.address;
+    id.type = address.family() == IpAddress::Family::V4 ? ikemesh::IdType::Ipv4Address
+                                                        : ikemesh::IdType::Ipv6Address;
+    id.data.assign(address.data(), address.data() + address.size());
+  }
+  return credential;
+}
+
 void IkeEngine::startIkeAuth(IkeSa& sa) {
   const auto serial = sa.serial;
   // RFC 7296 §2.23: with a NAT between us, IKE moves to port 4500 from IKE_AUTH on.
@@ -71,28 +85,32 @@ void IkeEngine::startIkeAuth(IkeSa& sa) {
     removeSa(serial, "connection '" + sa.connection.name + "': no dataplane");
     return;
   }
-  auto credential = signer->localCredential(sa.connection.name);
+  auto credential = localCredentialFor(*signer, sa);
   if (!credential) {
     removeSa(serial, "local credential: " + credential.error().message);
     return;
   }
-  auto espSpecs = parseProposals(sa.connection.espProposals, true);
-  if (!espSpecs) {
-    removeSa(serial, "connection '" + sa.connection.name + "': esp=: " + espSpecs.error().message);
-    return;
+  // RFC 6023 §3: childless only when the responder said it accepts that.
+  const bool childless = sa.connection.childless && sa.peerChildless;
+  if (!childless) {
+    auto espSpecs = parseProposals(sa.connection.espProposals, true);
+    if (!espSpecs) {
+      removeSa(serial, "connection '" + sa.connection.name + "': esp=: " + espSpecs.error().message);
+      return;
+    }
+    auto spi = sa.dataplane->allocateSpi(sa.remote.address, sa.local.address);
+    if (!spi) {
+      removeSa(serial, "dataplane: SPI allocation: " + spi.error().message);
+      return;
+    }
+    ChildNegotiation child;
+    child.inboundSpi = *spi;
+    // RFC 7296 §1.2: the CHILD SA of IKE_AUTH gets its keys from the IKE SA's key exchange.
+    child.offered = toWireProposals(*espSpecs, ProtocolId::Esp, espSpi(*spi), false);
+    child.initiatorSelectors = localSelectors(sa);
+    child.responderSelectors = remoteSelectors(sa);
+    sa.authChild = std::move(child);
   }
-  auto spi = sa.dataplane->allocateSpi(sa.remote.address, sa.local.address);
-  if (!spi) {
-    removeSa(serial, "dataplane: SPI allocation: " + spi.error().message);
-    return;
-  }
-  ChildNegotiation child;
-  child.inboundSpi = *spi;
-  // RFC 7296 §1.2: the CHILD SA of IKE_AUTH gets its keys from the IKE SA's key exchange.
-  child.offered = toWireProposals(*espSpecs, ProtocolId::Esp, espSpi(*spi), false);
-  child.initiatorSelectors = localSelectors(sa);
-  child.responderSelectors = remoteSelectors(sa);
-  sa.authChild = std::move(child);
   auto octets =
       authSignedOctets(sa.ike.prf, sa.initiatorFirstMessage, sa.nonceResponder, sa.keys.skPi, credential->id);
   if (!octets) {
@@ -130,10 +148,12 @@ void IkeEngine::startIkeAuth(IkeSa& sa) {
         inner.push_back(
             {PayloadType::CertificateRequest,
              CertificateRequestPayload{static_cast<CertificateEncoding>(request.encoding), request.data}});
-    if (s->connection.mode == IpsecMode::Transport) inner.push_back(notify(NotifyType::UseTransportMode));
-    inner.push_back({PayloadType::SecurityAssociation, SecurityAssociationPayload{s->authChild->offered}});
-    inner.push_back({PayloadType::TsInitiator, TrafficSelectorPayload{s->authChild->initiatorSelectors}});
-    inner.push_back({PayloadType::TsResponder, TrafficSelectorPayload{s->authChild->responderSelectors}});
+    if (s->authChild) {
+      if (s->connection.mode == IpsecMode::Transport) inner.push_back(notify(NotifyType::UseTransportMode));
+      inner.push_back({PayloadType::SecurityAssociation, SecurityAssociationPayload{s->authChild->offered}});
+      inner.push_back({PayloadType::TsInitiator, TrafficSelectorPayload{s->authChild->initiatorSelectors}});
+      inner.push_back({PayloadType::TsResponder, TrafficSelectorPayload{s->authChild->responderSelectors}});
+    }
     if (auto sent = sendProtectedRequest(*s, RequestKind::IkeAuth, ExchangeType::IkeAuth, inner); !sent)
       removeSa(serial, sent.error().message);
   });
@@ -228,7 +248,7 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
           s = find(serial);
           if (!s) return;
         }
-        auto credential = signer->localCredential(s->connection.name);
+        auto credential = localCredentialFor(*signer, *s);
         if (!credential) {
           failAuthentication(serial, messageId, "local credential: " + credential.error().message);
           return;
@@ -264,16 +284,26 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
           answer.push_back(
               {PayloadType::Authentication,
                AuthenticationPayload{static_cast<AuthMethod>(signature->method), signature->data}});
-          auto child = answerChildOffer(*s2, inner, s2->nonceInitiator, s2->nonceResponder, {}, nullptr);
+          // RFC 6023 §4: an IKE_AUTH without SA, TSi and TSr asks for the IKE SA alone (we
+          // announced CHILDLESS_IKEV2_SUPPORTED in IKE_SA_INIT).
+          const bool childless = !findPayload(inner, PayloadType::SecurityAssociation) &&
+                                 !findPayload(inner, PayloadType::TsInitiator) &&
+                                 !findPayload(inner, PayloadType::TsResponder);
+          ChildAnswer child;
+          if (!childless)
+            child = answerChildOffer(*s2, inner, s2->nonceInitiator, s2->nonceResponder, {}, nullptr);
           answer.insert(answer.end(), child.payloads.begin(), child.payloads.end());
           establish(*s2);
+          if (childless)
+            host_.log(LogLevel::Info,
+                      "IKE SA #" + std::to_string(serial) + ": childless, as the initiator asked (RFC 6023)");
           // The SAs are in place before the response leaves: the initiator sends ESP as soon
           // as it has read it, and its first packets must not arrive before our inbound SA.
           if (child.child) {
             if (auto installed = installChild(*s2, std::move(*child.child), child.keys, false); !installed)
               host_.log(LogLevel::Error,
                         "IKE SA #" + std::to_string(serial) + ": " + installed.error().message);
-          } else {
+          } else if (!childless) {
             host_.log(LogLevel::Warning,
                       "IKE SA #" + std::to_string(serial) + ": no CHILD SA: " + child.refusal);
           }
@@ -410,22 +440,31 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     }
     s->peerId = verified->displayId;
     establish(*s);
+    if (!s->authChild) {
+      // RFC 6023: the IKE SA alone; the traffic that started it gets its CHILD SA now.
+      host_.log(LogLevel::Info,
+                "IKE SA #" + std::to_string(serial) + ": childless (RFC 6023); asking for the CHILD SA");
+      s->newChildPending = true;
+      requestChildSa(serial, 0);
+      return;
+    }
     auto negotiation = std::move(*s->authChild);
     s->authChild.reset();
     const auto* saPayload = findPayload(inner, PayloadType::SecurityAssociation);
     const auto* tsi = findPayload(inner, PayloadType::TsInitiator);
     const auto* tsr = findPayload(inner, PayloadType::TsResponder);
     if (!saPayload || !tsi || !tsr) {
+      // RFC 7296 §1.2: the IKE SA stands even when the responder refuses the CHILD SA (Libreswan
+      // on a kernel without ESP answers TS_UNACCEPTABLE).
       const auto* error = firstErrorNotify(inner);
-      host_.log(LogLevel::Warning,
-                "IKE SA #" + std::to_string(serial) + ": no CHILD SA: " +
-                    (error ? notifyTypeName(error->type) : std::string("no SA in the answer")));
+      childRefused(*s, error ? notifyTypeName(error->type) : std::string("no SA in the answer"));
       return;
     }
     auto accepted =
         acceptedProposal(negotiation.offered, *saPayload->as<SecurityAssociationPayload>(), ProtocolId::Esp);
     if (!accepted) {
       reject("SA", accepted.error().message, s->remote);
+      childRefused(*s, "SA: " + accepted.error().message);
       return;
     }
     const auto& selectorsI = tsi->as<TrafficSelectorPayload>()->selectors;
@@ -433,11 +472,13 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     if (!trafficSelectorsWithin(selectorsI, negotiation.initiatorSelectors) ||
         !trafficSelectorsWithin(selectorsR, negotiation.responderSelectors)) {
       reject("TS", "the responder widened the traffic selectors", s->remote);
+      childRefused(*s, "TS: the responder widened the traffic selectors");
       return;
     }
     auto peerSpi = espSpiValue(accepted->spi);
     if (!peerSpi) {
       reject("SA", "ESP SPI is not 4 octets", s->remote);
+      childRefused(*s, "SA: ESP SPI is not 4 octets");
       return;
     }
     auto keys = deriveChildSaKeys(s->ike.prf, s->keys.skD, {accepted->encryption, accepted->integrity}, {},
@@ -457,6 +498,13 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     if (auto installed = installChild(*s, std::move(child), *keys, true); !installed)
       host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": " + installed.error().message);
   });
+}
+
+void IkeEngine::childRefused(IkeSa& sa, const std::string& reason) {
+  host_.log(LogLevel::Warning, "IKE SA #" + std::to_string(sa.serial) + ": no CHILD SA: " + reason);
+  // For the traffic that asked for it, this is a failed negotiation: the failure shunt applies
+  // (DESIGN.md §2 step 6), and the IKE SA stays for a later CREATE_CHILD_SA.
+  delegate_.initiationFailed(sa.connection.name, sa.remote, "the CHILD SA was refused: " + reason);
 }
 
 void IkeEngine::establish(IkeSa& sa) {

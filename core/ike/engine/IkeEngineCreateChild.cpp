@@ -109,42 +109,55 @@ Result<void> IkeEngine::rekeyChildSa(IkeSaSerial serial, std::uint32_t inboundSp
   // Each direction of a CHILD SA reaches its soft lifetime and reports it: one rekey is enough.
   if (child->rekeying) return success();
   child->rekeying = true;
+  requestChildSa(serial, inboundSpi);
+  return success();
+}
+
+void IkeEngine::requestChildSa(IkeSaSerial serial, std::uint32_t replacesInboundSpi) {
+  IkeSa* sa = find(serial);
+  if (!sa) return;
   if (!sa->connection.pfs) {
-    whenWindowOpen(*sa, [this, serial, inboundSpi] { sendChildRekey(serial, inboundSpi, nullptr); });
-    return success();
+    whenWindowOpen(
+        *sa, [this, serial, replacesInboundSpi] { sendChildRequest(serial, replacesInboundSpi, nullptr); });
+    return;
   }
   // PFS (RFC 7296 §1.3.1): a fresh key pair, in the IKE SA's group, made off the event loop.
-  offload([this, serial, inboundSpi, group = *sa->ike.group]() -> std::function<void()> {
+  offload([this, serial, replacesInboundSpi, group = *sa->ike.group]() -> std::function<void()> {
     auto result = computeKex(nullptr, group, nullptr);
-    return [this, serial, inboundSpi, result] {
+    return [this, serial, replacesInboundSpi, result] {
       IkeSa* s = find(serial);
       if (!s) return;
       if (!result->keyExchange) {
         host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": " + result->error);
+        if (!replacesInboundSpi) s->newChildPending = false;
         return;
       }
-      whenWindowOpen(*s, [this, serial, inboundSpi, kex = result->keyExchange] {
-        sendChildRekey(serial, inboundSpi, kex);
+      whenWindowOpen(*s, [this, serial, replacesInboundSpi, kex = result->keyExchange] {
+        sendChildRequest(serial, replacesInboundSpi, kex);
       });
     };
   });
-  return success();
 }
 
-void IkeEngine::sendChildRekey(IkeSaSerial serial, std::uint32_t inboundSpi,
-                               std::shared_ptr<KeyExchange> keyExchange) {
+void IkeEngine::sendChildRequest(IkeSaSerial serial, std::uint32_t replacesInboundSpi,
+                                 std::shared_ptr<KeyExchange> keyExchange) {
   IkeSa* sa = find(serial);
-  if (!sa || sa->state != IkeSaState::Established) return;
-  auto child = std::find_if(sa->children.begin(), sa->children.end(),
-                            [&](const ChildSa& c) { return c.inboundSpi == inboundSpi && !c.retiring; });
-  if (child == sa->children.end()) return;  // deleted meanwhile
+  if (!sa) return;
+  if (sa->state != IkeSaState::Established) {
+    sa->newChildPending = false;
+    return;
+  }
+  auto child = std::find_if(sa->children.begin(), sa->children.end(), [&](const ChildSa& c) {
+    return c.inboundSpi == replacesInboundSpi && !c.retiring;
+  });
+  if (replacesInboundSpi && child == sa->children.end()) return;  // deleted meanwhile
   auto specs = parseProposals(sa->connection.espProposals, true);
   auto spi = sa->dataplane ? sa->dataplane->allocateSpi(sa->remote.address, sa->local.address)
                            : Result<std::uint32_t>(fail("no dataplane"));
   auto nonce = randomBytes(settings_.nonceLength);
   if (!specs || !spi || !nonce) {
-    host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": cannot rekey CHILD SA " +
-                                   std::to_string(inboundSpi) + ": " +
+    if (!replacesInboundSpi) sa->newChildPending = false;
+    host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": cannot request a CHILD SA: " +
                                    (!specs ? specs.error().message
                                     : !spi ? spi.error().message
                                            : nonce.error().message));
@@ -152,20 +165,23 @@ void IkeEngine::sendChildRekey(IkeSaSerial serial, std::uint32_t inboundSpi,
   }
   ChildNegotiation negotiation;
   negotiation.inboundSpi = *spi;
-  negotiation.replacesInboundSpi = inboundSpi;
+  negotiation.replacesInboundSpi = replacesInboundSpi;
   negotiation.nonce = std::move(*nonce);
   negotiation.keyExchange = keyExchange;
   negotiation.offered =
       toWireProposals(*specs, ProtocolId::Esp, espSpi(*spi), keyExchange != nullptr,
                       keyExchange ? std::optional<DhGroup>(keyExchange->group()) : std::nullopt);
   // Keep the KE group first among each proposal's groups: it is the one we computed.
-  negotiation.initiatorSelectors = child->localSelectors;
-  negotiation.responderSelectors = child->remoteSelectors;
+  const bool rekey = replacesInboundSpi != 0;
+  negotiation.initiatorSelectors = rekey ? child->localSelectors : localSelectors(*sa);
+  negotiation.responderSelectors = rekey ? child->remoteSelectors : remoteSelectors(*sa);
+  const auto mode = rekey ? child->mode : sa->connection.mode;
   std::vector<Payload> inner;
   // RFC 7296 §1.3.3: REKEY_SA names the SA being replaced by our inbound SPI.
-  inner.push_back(
-      {PayloadType::Notify, NotifyPayload{ProtocolId::Esp, espSpi(inboundSpi), NotifyType::RekeySa, {}}});
-  if (child->mode == IpsecMode::Transport) inner.push_back(notify(NotifyType::UseTransportMode));
+  if (rekey)
+    inner.push_back({PayloadType::Notify,
+                     NotifyPayload{ProtocolId::Esp, espSpi(replacesInboundSpi), NotifyType::RekeySa, {}}});
+  if (mode == IpsecMode::Transport) inner.push_back(notify(NotifyType::UseTransportMode));
   inner.push_back({PayloadType::SecurityAssociation, SecurityAssociationPayload{negotiation.offered}});
   inner.push_back({PayloadType::Nonce, NoncePayload{negotiation.nonce}});
   if (keyExchange) inner.push_back(kePayload(*keyExchange));
@@ -288,10 +304,13 @@ void IkeEngine::onCreateChildResponse(IkeSa& sa, RequestKind kind, const std::ve
   if (!sa.childNegotiation) return;
   auto negotiation = std::move(*sa.childNegotiation);
   sa.childNegotiation.reset();
+  if (kind == RequestKind::CreateChild && !negotiation.replacesInboundSpi) sa.newChildPending = false;
   if (const auto* error = firstErrorNotify(inner)) {
     reject("CREATE_CHILD_SA", "the peer answered " + notifyTypeName(error->type), sa.remote);
     if (negotiation.inboundSpi && sa.dataplane)
       (void)sa.dataplane->deleteSa({negotiation.inboundSpi, sa.local.address});
+    if (kind == RequestKind::CreateChild && !negotiation.replacesInboundSpi)
+      childRefused(sa, notifyTypeName(error->type));
     return;
   }
   const auto* saPayload = findPayload(inner, PayloadType::SecurityAssociation);

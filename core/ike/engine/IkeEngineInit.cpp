@@ -85,8 +85,20 @@ Result<IkeSaSerial> IkeEngine::initiate(const ConnectionView& connection, const 
                                         const Endpoint& remote) {
   for (const auto& [serial, sa] : sas_)
     if (sa->connection.name == connection.name && sa->remote.address == remote.address && !sa->replaced &&
-        sa->state != IkeSaState::Deleting)
+        sa->state != IkeSaState::Deleting) {
+      // An acquire for a peer whose IKE SA lost its last CHILD SA (expired after a refused
+      // rekey, or deleted by the peer): without a new one the traffic would meet the trap again
+      // and again while the IKE SA lives on.
+      const bool childless = std::none_of(sa->children.begin(), sa->children.end(),
+                                          [](const ChildSa& c) { return !c.retiring; });
+      if (sa->state == IkeSaState::Established && childless && !sa->newChildPending) {
+        host_.log(LogLevel::Info, "IKE SA #" + std::to_string(serial) +
+                                      " has no CHILD SA: asking for a new one (RFC 7296 §1.3.1)");
+        sa->newChildPending = true;
+        requestChildSa(serial, 0);
+      }
       return serial;
+    }
   auto specs = parseProposals(connection.ikeProposals, false);
   if (!specs)
     return fail("connection '" + connection.name + "': ike=" + connection.ikeProposals + ": " +
@@ -140,6 +152,8 @@ void IkeEngine::sendIkeSaInit(IkeSa& sa) {
   if (sa.connection.fragmentation)
     message.payloads.push_back(notify(NotifyType::Ikev2FragmentationSupported));
   if (usesSignatures(sa.connection)) message.payloads.push_back(signatureHashAlgorithms());
+  // RFC 6023 §3: we accept an IKE_AUTH without CHILD SA, and may send one.
+  message.payloads.push_back(notify(NotifyType::ChildlessIkev2Supported));
   auto bytes = encode(message);
   sa.initiatorFirstMessage = bytes;  // RFC 7296 §2.15: the request the responder answered
   requestDone(sa);
@@ -220,6 +234,7 @@ void IkeEngine::onIkeSaInitResponse(IkeSa& sa, const Message& message,
   sa.nonceResponder = noncePayload->as<NoncePayload>()->nonce;
   sa.responderFirstMessage.assign(datagram.begin(), datagram.end());
   sa.peerFragmentation = message.findNotify(NotifyType::Ikev2FragmentationSupported) != nullptr;
+  sa.peerChildless = message.findNotify(NotifyType::ChildlessIkev2Supported) != nullptr;
   if (const auto* source = message.findNotify(NotifyType::NatDetectionSourceIp))
     sa.natRemote = source->data != natDetectionHash(sa.initiatorSpi, sa.responderSpi, sa.remote);
   if (const auto* destination = message.findNotify(NotifyType::NatDetectionDestinationIp))
@@ -329,9 +344,10 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
     const auto* first = message.payloads.front().as<NotifyPayload>();
     if (!first || first->type != NotifyType::Cookie || first->data != expected) {
       // RFC 7296 §2.6: no state until the initiator proves it receives at its address.
-      ++counters_.cookiesDemanded;
-      host_.log(LogLevel::Info,
-                std::to_string(halfOpen_) + " half-open IKE SAs: demanding a cookie from " + from.toString());
+      if (worthLogging(++counters_.cookiesDemanded))
+        host_.log(LogLevel::Info, std::to_string(halfOpen_) + " half-open IKE SAs: demanding a cookie from " +
+                                      from.toString() + " (" + std::to_string(counters_.cookiesDemanded) +
+                                      " cookies demanded so far)");
       sendUnprotectedNotify(header, NotifyType::Cookie, expected, to, from);
       return;
     }
@@ -377,6 +393,7 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
   sa.initiatorFirstMessage.assign(datagram.begin(), datagram.end());
   sa.peerFragmentation =
       connection->fragmentation && message.findNotify(NotifyType::Ikev2FragmentationSupported) != nullptr;
+  sa.peerChildless = message.findNotify(NotifyType::ChildlessIkev2Supported) != nullptr;
   if (const auto* source = message.findNotify(NotifyType::NatDetectionSourceIp))
     sa.natRemote = source->data != natDetectionHash(sa.initiatorSpi, 0, from);
   if (const auto* destination = message.findNotify(NotifyType::NatDetectionDestinationIp))
@@ -423,6 +440,7 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
                                        natDetectionHash(s->initiatorSpi, s->responderSpi, s->remote)));
       if (s->peerFragmentation) answer.payloads.push_back(notify(NotifyType::Ikev2FragmentationSupported));
       if (answerSignatureHashes) answer.payloads.push_back(signatureHashAlgorithms());
+      answer.payloads.push_back(notify(NotifyType::ChildlessIkev2Supported));  // RFC 6023 §3
       // RFC 7296 §1.2: the responder may ask for certificates in IKE_SA_INIT already.
       if (auto* verifier = delegate_.authMethod(s->connection, s->connection.remoteAuth))
         for (const auto& request : verifier->certificateRequests(s->connection.name))

@@ -105,6 +105,7 @@ struct IkeSa {
   /// with MOBIKE, RFC 4555 §3.5) and send plain ESP themselves.
   bool encapsulatesEsp() const noexcept { return natLocal || natRemote; }
   bool peerFragmentation = false;
+  bool peerChildless = false;  ///< CHILDLESS_IKEV2_SUPPORTED in the peer's IKE_SA_INIT (RFC 6023)
   bool halfOpen = false;
 
   // Keys (RFC 7296 §2.14) and SK payload protection in each direction.
@@ -129,6 +130,9 @@ struct IkeSa {
 
   std::optional<ChildNegotiation> childNegotiation;
   std::vector<ChildSa> children;
+  /// A CREATE_CHILD_SA for a new CHILD SA (not a rekey) is being prepared or awaits its answer:
+  /// further acquires for this peer wait for it.
+  bool newChildPending = false;
 
   /// One completed rekey of a CHILD SA, kept to recognise simultaneous rekeys (RFC 7296 §2.8.1).
   struct RekeyRecord {

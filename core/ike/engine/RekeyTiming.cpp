@@ -6,12 +6,18 @@
 
 namespace ikemesh::ike {
 
+std::chrono::milliseconds effectiveRekeyMargin(std::chrono::milliseconds lifetime,
+                                               std::chrono::milliseconds margin, int fuzzPercent) {
+  fuzzPercent = std::clamp(fuzzPercent, 0, 1000);
+  auto widest = margin + margin * fuzzPercent / 100;
+  return margin.count() <= 0 || widest >= lifetime ? lifetime / 10 : margin;
+}
+
 std::chrono::milliseconds rekeyAfter(std::chrono::milliseconds lifetime, std::chrono::milliseconds margin,
                                      int fuzzPercent, double randomUnit) {
   fuzzPercent = std::clamp(fuzzPercent, 0, 1000);
   randomUnit = std::clamp(randomUnit, 0.0, 1.0);
-  auto widest = margin + margin * fuzzPercent / 100;
-  if (margin.count() <= 0 || widest >= lifetime) margin = lifetime / 10;
+  margin = effectiveRekeyMargin(lifetime, margin, fuzzPercent);
   auto fuzz = std::chrono::milliseconds(
       static_cast<std::int64_t>(margin.count() * (fuzzPercent / 100.0) * randomUnit));
   auto at = lifetime - margin - fuzz;

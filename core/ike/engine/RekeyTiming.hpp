@@ -9,6 +9,11 @@
 
 namespace ikemesh::ike {
 
+/// The margin rekeyAfter() works with: `margin`, or a tenth of the lifetime when the margin
+/// and its fuzz would leave no time.
+std::chrono::milliseconds effectiveRekeyMargin(std::chrono::milliseconds lifetime,
+                                               std::chrono::milliseconds margin, int fuzzPercent);
+
 /// The rekey time for an SA of `lifetime`. `randomUnit` is uniform in [0, 1]. A margin that
 /// would leave no time (short lifetimes in tests and labs) shrinks to a tenth of the lifetime.
 std::chrono::milliseconds rekeyAfter(std::chrono::milliseconds lifetime, std::chrono::milliseconds margin,

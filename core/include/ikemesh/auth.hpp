@@ -75,6 +75,10 @@ struct AuthExchange {
 
 /// Our side of IKE_AUTH: which identity we claim and which certificates we send.
 struct LocalCredential {
+  /// An ID_IPV4_ADDR or ID_IPV6_ADDR with no data stands for "the address this IKE SA uses
+  /// locally" (SDK 1.1): the engine puts that address in, of its family. A method that proves
+  /// the node's address (raw keys published for the reverse name) needs it, and only the
+  /// engine knows which of the node's addresses an exchange uses.
   Identity id;
   std::vector<Certificate> certificates;
 };
@@ -126,6 +130,20 @@ class AuthMethod {
   /// untrusted certificate, ID mismatch...).
   virtual void verify(const AuthExchange& exchange, const PeerClaim& claim,
                       std::function<void(Result<VerifiedPeer>)> done) = 0;
+};
+
+/// Optional for a method whose verification needs slow work that depends only on the peer's
+/// address (DNS lookups; SDK 1.1). A method implements it beside AuthMethod, and the engine
+/// tells it when an exchange with a peer starts (IKE_SA_INIT sent or received), so that the
+/// work runs in parallel with the key exchange instead of after IKE_AUTH arrives.
+///
+/// Threading: called on the main thread; must return at once and must not call back into the
+/// engine.
+class PeerLookahead {
+ public:
+  virtual ~PeerLookahead() = default;
+  virtual void exchangeStarting(const std::string& connection, const IpAddress& localAddress,
+                                const IpAddress& peerAddress) = 0;
 };
 
 }  // namespace ikemesh

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "FakeHost.hpp"
+#include <ikemesh/testkit/FakeHost.hpp>
 #include "TunDataplane.hpp"
 #include "util/UniqueFd.hpp"
 
@@ -90,7 +90,7 @@ std::string describe(const TunDataplane::Statistics& s) {
   out << "tun read " << s.tunPacketsRead << ", ESP sent " << s.espSent << ", ESP received " << s.espReceived
       << ", IKE received " << s.ikeReceived << ", held " << s.held << " (dropped " << s.heldDropped
       << "), passed " << s.passed << ", dropped " << s.dropped << ", ESP rejected " << s.espRejected
-      << ", send errors " << s.sendErrors;
+      << ", ESP early " << s.espEarly << ", send errors " << s.sendErrors;
   return out.str();
 }
 
@@ -137,6 +137,10 @@ struct RecordedIke final : IkeReceiver {
 const IpAddress kAddressA = *IpAddress::parse("192.0.2.1");
 const IpAddress kAddressB = *IpAddress::parse("192.0.2.2");
 const IpPrefix kMesh = *IpPrefix::parse("192.0.2.0/24");
+// The second link of kernel_tun.sh.
+const IpAddress kAddressA6 = *IpAddress::parse("2001:db8:4500::1");
+const IpAddress kAddressB6 = *IpAddress::parse("2001:db8:4500::2");
+const IpPrefix kMesh6 = *IpPrefix::parse("2001:db8:4500::/64");
 
 /// One node: its namespace, a host, the dataplane and the UDP 4500 socket the core would own.
 struct Node {
@@ -146,18 +150,27 @@ struct Node {
   bool start() {
     InNamespace inside(ns);
     if (!inside.entered()) return false;
-    auto created = TunDataplane::create(host, TunOptions{});
+    auto created = TunDataplane::create(host, options);
     if (!created) {
       ADD_FAILURE() << created.error().message;
       return false;
     }
     dataplane = std::move(*created);
     dataplane->setEvents(&events);
-    socket.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_in bound{};
-    bound.sin_family = AF_INET;
-    bound.sin_port = htons(4500);
-    if (!socket || ::bind(socket.get(), reinterpret_cast<sockaddr*>(&bound), sizeof bound) != 0) {
+    // An IPv6 node gets a dual-stack socket, as the core opens one.
+    const int family = address.isV4() ? AF_INET : AF_INET6;
+    socket.reset(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_storage bound{};
+    socklen_t boundLength = sizeof(sockaddr_in);
+    if (family == AF_INET) {
+      reinterpret_cast<sockaddr_in*>(&bound)->sin_family = AF_INET;
+      reinterpret_cast<sockaddr_in*>(&bound)->sin_port = htons(4500);
+    } else {
+      reinterpret_cast<sockaddr_in6*>(&bound)->sin6_family = AF_INET6;
+      reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port = htons(4500);
+      boundLength = sizeof(sockaddr_in6);
+    }
+    if (!socket || ::bind(socket.get(), reinterpret_cast<sockaddr*>(&bound), boundLength) != 0) {
       ADD_FAILURE() << "cannot bind UDP 4500 in " << ns;
       return false;
     }
@@ -170,6 +183,7 @@ struct Node {
 
   std::string ns;
   IpAddress address;
+  TunOptions options;
   testkit::FakeHost host;
   RecordedEvents events;
   RecordedIke ike;
@@ -211,7 +225,7 @@ void addSaPair(Node& a, Node& b, IpsecMode mode, const std::function<void(SaPara
 }
 
 PolicySpec trapSpec(const Node& node) {
-  return PolicySpec{"private", IpPrefix::host(node.address), kMesh, 0, 0, 0};
+  return PolicySpec{"private", IpPrefix::host(node.address), node.address.isV4() ? kMesh : kMesh6, 0, 0, 0};
 }
 
 /// A process started in the background (tcpdump), ended by its PID.
@@ -362,6 +376,37 @@ class KernelTunE2e : public ::testing::Test {
     EXPECT_GE(packetLines(esp), 8) << esp;  // 4 requests, 4 replies
   }
 
+  /// Sends `bytes` random octets over TCP from a to b (`destination` as socat writes it:
+  /// "192.0.2.2" or "[2001:db8:4500::2]") and expects them to arrive intact (SHA-256 of both
+  /// files); returns the seconds the transfer took.
+  double transferIntact(std::size_t bytes, const std::string& destination, bool v6 = false) {
+    const std::string sent = workDir + "/bulk-sent.bin";
+    const std::string received = workDir + "/bulk-received.bin";
+    // Megabytes of random data are not worth keeping as artifacts of a failed run.
+    struct RemoveFiles {
+      std::vector<std::string> paths;
+      ~RemoveFiles() {
+        for (const auto& path : paths) std::remove(path.c_str());
+      }
+    } removeFiles{{sent, received}};
+    int status = -1;
+    run("head -c " + std::to_string(bytes) + " /dev/urandom > " + sent, &status);
+    EXPECT_EQ(status, 0);
+    const std::string listen = v6 ? "TCP6-LISTEN:5001,reuseaddr" : "TCP-LISTEN:5001,reuseaddr";
+    Background listener(
+        {"ip", "netns", "exec", nsB, "socat", "-u", listen, "OPEN:" + received + ",creat,trunc"});
+    EXPECT_TRUE(waitFor([&] {
+      return run("ip netns exec " + nsB + " ss -ltnH sport = :5001").find("5001") != std::string::npos;
+    }));
+    const auto start = std::chrono::steady_clock::now();
+    auto output = inA("socat -u OPEN:" + sent + (v6 ? " TCP6:" : " TCP:") + destination + ":5001", &status);
+    EXPECT_EQ(status, 0) << output;
+    EXPECT_EQ(listener.wait(10s), 0);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(run("sha256sum < " + sent), run("sha256sum < " + received));
+    return seconds;
+  }
+
   std::string nsA, nsB, workDir;
   std::unique_ptr<Node> a, b;
 };
@@ -380,36 +425,74 @@ TEST_F(KernelTunE2e, BulkTcpTransferArrivesIntact) {
   ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
   ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
   addSaPair(*a, *b, IpsecMode::Tunnel);
-  const std::string sent = workDir + "/bulk-sent.bin";
-  const std::string received = workDir + "/bulk-received.bin";
-  // 64 MiB are not worth keeping as artifacts of a failed run.
-  struct RemoveFiles {
-    std::vector<std::string> paths;
-    ~RemoveFiles() {
-      for (const auto& path : paths) std::remove(path.c_str());
-    }
-  } removeFiles{{sent, received}};
-  int status = -1;
-  run("head -c 33554432 /dev/urandom > " + sent, &status);
-  ASSERT_EQ(status, 0);
-  Background listener({"ip", "netns", "exec", nsB, "socat", "-u", "TCP-LISTEN:5001,reuseaddr",
-                       "OPEN:" + received + ",creat,trunc"});
-  ASSERT_TRUE(waitFor([&] {
-    return run("ip netns exec " + nsB + " ss -ltnH sport = :5001").find("5001") != std::string::npos;
-  }));
-  const auto start = std::chrono::steady_clock::now();
-  auto output = inA("socat -u OPEN:" + sent + " TCP:192.0.2.2:5001", &status);
-  ASSERT_EQ(status, 0) << output;
-  ASSERT_EQ(listener.wait(10s), 0);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto digest = [](const std::string& file) { return run("sha256sum < " + file); };
-  EXPECT_EQ(digest(sent), digest(received));
+  const double seconds = transferIntact(33554432, "192.0.2.2");
   std::printf("32 MiB over TCP through the tunnel in %.2f s: %.0f Mbit/s\n", seconds,
               32 * 8 * 1.048576 / seconds);
   auto inbound = b->dataplane->counters(SaRef{0x1000, kAddressB});
   ASSERT_TRUE(inbound.ok());
   EXPECT_EQ(inbound->integrityErrors, 0u);
   EXPECT_GT(inbound->bytes, 33554432u);
+  // The offloads carried the transfer: TSO super-packets from a's TUN device, UDP GSO batches
+  // out of a, GRO batches into b and coalesced writes to b's TUN device.
+  const auto sender = a->dataplane->statistics();
+  const auto receiver = b->dataplane->statistics();
+  std::printf(
+      "a: %llu TUN reads, %llu super-packets, %llu ESP sent (%llu in GSO batches); b: %llu ESP received "
+      "(%llu in GRO buffers), %llu written coalesced\n",
+      static_cast<unsigned long long>(sender.tunPacketsRead),
+      static_cast<unsigned long long>(sender.tunSuperPackets),
+      static_cast<unsigned long long>(sender.espSent), static_cast<unsigned long long>(sender.udpGsoSends),
+      static_cast<unsigned long long>(receiver.espReceived),
+      static_cast<unsigned long long>(receiver.udpGroReceives),
+      static_cast<unsigned long long>(receiver.tunCoalesced));
+  EXPECT_GT(sender.tunSuperPackets, 0u);
+  EXPECT_GT(sender.udpGsoSends, 0u);
+  EXPECT_GT(receiver.udpGroReceives, 0u);
+  EXPECT_GT(receiver.tunCoalesced, 0u);
+}
+
+TEST_F(KernelTunE2e, WithoutOffloadsEveryPacketGoesAloneAndArrivesIntact) {
+  a->options.offloads = false;
+  b->options.offloads = false;
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+  addSaPair(*a, *b, IpsecMode::Transport);
+  transferIntact(8388608, "192.0.2.2");
+  const auto sender = a->dataplane->statistics();
+  const auto receiver = b->dataplane->statistics();
+  EXPECT_GT(sender.espSent, 8388608u / 1400u);
+  EXPECT_EQ(sender.tunSuperPackets, 0u);
+  EXPECT_EQ(sender.udpGsoSends, 0u);
+  EXPECT_EQ(receiver.udpGroReceives, 0u);
+  EXPECT_EQ(receiver.tunCoalesced, 0u);
+  EXPECT_EQ(a->dataplane->deviceOffloads(), "none");
+}
+
+TEST_F(KernelTunE2e, Ipv6PingAndTcpTransferArriveIntactInBothModes) {
+  a = std::make_unique<Node>(nsA, kAddressA6);
+  b = std::make_unique<Node>(nsB, kAddressB6);
+  for (const auto mode : {IpsecMode::Transport, IpsecMode::Tunnel}) {
+    SCOPED_TRACE(mode == IpsecMode::Transport ? "transport mode" : "tunnel mode");
+    ASSERT_TRUE(a->start());
+    ASSERT_TRUE(b->start());
+    ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+    ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+    addSaPair(*a, *b, mode);
+    int status = -1;
+    auto output = inA("ping -6 -n -c 2 -i 0.2 -W 2 2001:db8:4500::2", &status);
+    ASSERT_EQ(status, 0) << output;
+    transferIntact(16777216, "[2001:db8:4500::2]", true);
+    auto inbound = b->dataplane->counters(SaRef{0x1000, kAddressB6});
+    ASSERT_TRUE(inbound.ok());
+    EXPECT_GT(inbound->bytes, 16777216u);
+    // TSO6 super-packets were cut on a, the segments coalesced again on b.
+    EXPECT_GT(a->dataplane->statistics().tunSuperPackets, 0u);
+    EXPECT_GT(b->dataplane->statistics().tunCoalesced, 0u);
+    a->stop();
+    b->stop();
+  }
 }
 
 TEST_F(KernelTunE2e, RekeyedSasTakeOverAndTheOldOnesGoWithoutAGap) {
@@ -440,6 +523,49 @@ TEST_F(KernelTunE2e, RekeyedSasTakeOverAndTheOldOnesGoWithoutAGap) {
   EXPECT_FALSE(a->dataplane->counters(SaRef{0x1000, kAddressB}).ok());
   EXPECT_TRUE(a->events.acquires.empty());
   EXPECT_NE(inA("ip route show table 4500").find("192.0.2.2 dev ikemesh0"), std::string::npos);
+}
+
+TEST_F(KernelTunE2e, EspForAnAllocatedSpiWaitsForItsSa) {
+  // The IKE_AUTH responder installs its SAs and may send at once (packets its own trap held),
+  // before the initiator has processed the response and installed the inbound SA. Those
+  // packets carry an SPI the initiator allocated: they are kept, and opened at addSa().
+  ASSERT_TRUE(a->start());
+  ASSERT_TRUE(b->start());
+  ASSERT_TRUE(a->dataplane->installTrap(trapSpec(*a)).ok());
+  ASSERT_TRUE(b->dataplane->installTrap(trapSpec(*b)).ok());
+  auto spi = b->dataplane->allocateSpi(kAddressA, kAddressB);
+  ASSERT_TRUE(spi.ok()) << spi.error().message;
+  auto check = [](Result<void> r) { ASSERT_TRUE(r.ok()) << r.error().message; };
+  const auto mode = IpsecMode::Transport;
+  check(a->dataplane->addSa(saParams(0x2000, SaDirection::Inbound, kAddressB, kAddressA, mode, 0x22)));
+  check(a->dataplane->addSa(saParams(*spi, SaDirection::Outbound, kAddressA, kAddressB, mode, 0x11)));
+  check(b->dataplane->addSa(saParams(0x2000, SaDirection::Outbound, kAddressB, kAddressA, mode, 0x22)));
+
+  auto ping = std::async(std::launch::async, [&] {
+    int status = -1;
+    inA("ping -n -c 1 -W 10 192.0.2.2", &status);
+    return status;
+  });
+  ASSERT_TRUE(waitFor([&] {
+    auto sent = a->dataplane->counters(SaRef{*spi, kAddressB});
+    return sent.ok() && sent->packets == 1;
+  })) << "A did not send the echo request";
+  std::this_thread::sleep_for(200ms);  // on B's side now, before its inbound SA exists
+  EXPECT_EQ(b->dataplane->statistics().espReceived, 0u);
+
+  check(b->dataplane->addSa(saParams(*spi, SaDirection::Inbound, kAddressA, kAddressB, mode, 0x11)));
+  EXPECT_EQ(ping.get(), 0) << "the early echo request was lost; B: " << describe(b->dataplane->statistics());
+  auto stats = b->dataplane->statistics();
+  EXPECT_EQ(stats.espEarly, 1u);
+  EXPECT_EQ(stats.espRejected, 0u);
+
+  // An SPI nobody allocated is still rejected at once.
+  check(a->dataplane->addSa(saParams(0x3000, SaDirection::Outbound, kAddressA, kAddressB, mode, 0x33)));
+  int status = -1;
+  inA("ping -n -c 1 -W 1 192.0.2.2", &status);
+  EXPECT_NE(status, 0);
+  EXPECT_TRUE(waitFor([&] { return b->dataplane->statistics().espRejected == 1u; }))
+      << describe(b->dataplane->statistics());
 }
 
 TEST_F(KernelTunE2e, DestructionRemovesRulesRoutesAndDevice) {

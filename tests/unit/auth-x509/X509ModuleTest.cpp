@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "FakeHost.hpp"
+#include <ikemesh/testkit/FakeHost.hpp>
 #include "plugin/PluginLoader.hpp"
 
 namespace ikemesh::testkit {

@@ -119,6 +119,52 @@ TEST_F(EngineTest, ResponderNarrowsTrafficSelectorsToItsConnection) {
   EXPECT_EQ(out.remoteSelectors, std::vector<TrafficSelector>{TrafficSelector::forHost(b.endpoint.address)});
 }
 
+// Found against Libreswan on a kernel without ESP (tests/interop/libreswan_null.sh): it
+// completes IKE_AUTH and refuses the CHILD SA with TS_UNACCEPTABLE; the initiator kept its
+// negotiation shunt forever instead of applying the failure shunt.
+TEST_F(EngineTest, ChildRefusedInIkeAuthKeepsTheIkeSaAndReportsAFailure) {
+  b.connection.localSelectors = {
+      {*IpAddress::parse("203.0.113.0"), *IpAddress::parse("203.0.113.255"), 0, 0, 65535}};
+  connect();
+  EXPECT_EQ(a.establishedIkeSas(), 1u);
+  EXPECT_EQ(b.establishedIkeSas(), 1u);
+  EXPECT_TRUE(a.childrenUp.empty());
+  EXPECT_TRUE(a.recorder.installed.empty());
+  EXPECT_TRUE(b.recorder.installed.empty());
+  ASSERT_EQ(a.failures.size(), 1u);
+  EXPECT_NE(a.failures[0].find("TS_UNACCEPTABLE"), std::string::npos) << a.failures[0];
+  // A CREATE_CHILD_SA for a new CHILD SA that is refused too is reported the same way.
+  ASSERT_TRUE(a.engine.initiate(a.connection, a.endpoint, b.endpoint));
+  network.settle();
+  ASSERT_EQ(a.failures.size(), 2u);
+  EXPECT_NE(a.failures[1].find("TS_UNACCEPTABLE"), std::string::npos) << a.failures[1];
+  EXPECT_EQ(a.engine.ikeSas().size(), 1u);
+  EXPECT_TRUE(a.recorder.installed.empty());
+}
+
+// RFC 6023: with childless=yes the initiator's IKE_AUTH carries no CHILD SA (both sides
+// announce CHILDLESS_IKEV2_SUPPORTED); the responder establishes the IKE SA alone and the CHILD
+// SA follows in a CREATE_CHILD_SA, with a key exchange of its own.
+TEST_F(EngineTest, ChildlessIkeAuthThenTheChildSaInCreateChildSa) {
+  a.connection.childless = true;
+  int createChildRequests = 0;
+  network.filter = [&](const Datagram& d) {
+    if (d.is(ExchangeType::CreateChildSa, false)) ++createChildRequests;
+    return Fate::Deliver;
+  };
+  auto serial = connect();
+  EXPECT_EQ(a.establishedIkeSas(), 1u);
+  EXPECT_EQ(b.establishedIkeSas(), 1u);
+  EXPECT_EQ(createChildRequests, 1);
+  ASSERT_EQ(a.childrenUp.size(), 1u);
+  ASSERT_EQ(b.childrenUp.size(), 1u);
+  EXPECT_EQ(a.recorder.installed.size(), 2u);
+  EXPECT_EQ(b.recorder.installed.size(), 2u);
+  EXPECT_EQ(a.childrenUp[0].ikeSa, serial);
+  EXPECT_TRUE(a.failures.empty());
+  EXPECT_EQ(a.engine.counters().rejected + b.engine.counters().rejected, 0u);
+}
+
 TEST_F(EngineTest, NatDetectedMovesIkeToPort4500AndEncapsulatesEsp) {
   // b sees a's datagrams from a NAT's address and port: rewrite the source on the way.
   const Endpoint nat{*IpAddress::parse("203.0.113.9"), 40000};
@@ -207,6 +253,57 @@ TEST_F(EngineTest, NullAuthenticationAnnouncesNoSignatureHashAlgorithms) {
   connect();
   EXPECT_FALSE(announced) << "RFC 7427 §4 is for Digital Signature authentication only";
   EXPECT_EQ(a.established.size(), 1u);
+}
+
+}  // namespace
+}  // namespace ikemesh::testkit
+
+namespace ikemesh::testkit {
+namespace {
+
+/// A method that needs the peer's key from DNS would be told of the exchange at IKE_SA_INIT
+/// (PeerLookahead) and claims its address ID by leaving the address to the engine.
+class LookaheadAuth final : public ikemesh::AuthMethod, public ikemesh::PeerLookahead {
+ public:
+  Result<LocalCredential> localCredential(const std::string&) override {
+    return LocalCredential{{IdType::Ipv4Address, {}}, {}};
+  }
+  void sign(const AuthExchange& e, std::function<void(Result<AuthPayload>)> done) override {
+    null_.sign(e, done);
+  }
+  void verify(const AuthExchange& e, const PeerClaim& claim,
+              std::function<void(Result<VerifiedPeer>)> done) override {
+    verifiedAfterLookahead = !started.empty();
+    claimed = claim.id;
+    (void)e;
+    done(VerifiedPeer{"address ID"});
+  }
+  void exchangeStarting(const std::string& connection, const IpAddress&, const IpAddress& peer) override {
+    started.push_back(connection + " " + peer.toString());
+  }
+
+  std::vector<std::string> started;
+  bool verifiedAfterLookahead = false;
+  Identity claimed;
+
+ private:
+  authnull::NullAuthMethod null_;
+};
+
+TEST_F(EngineTest, LookaheadStartsAtIkeSaInitAndEmptyAddressIdsBecomeTheSaAddress) {
+  LookaheadAuth authA;
+  LookaheadAuth authB;
+  a.authOverride = &authA;
+  b.authOverride = &authB;
+  connect();
+  ASSERT_EQ(a.established.size(), 1u);
+  EXPECT_EQ(authA.started, std::vector<std::string>{"private 198.51.100.2"});
+  EXPECT_EQ(authB.started, std::vector<std::string>{"private 192.0.2.1"});
+  EXPECT_TRUE(authA.verifiedAfterLookahead);
+  EXPECT_TRUE(authB.verifiedAfterLookahead);
+  // RFC 7296 §3.5: each side's ID_IPV4_ADDR carries the address its IKE SA uses.
+  EXPECT_EQ(authB.claimed, (Identity{IdType::Ipv4Address, {192, 0, 2, 1}}));
+  EXPECT_EQ(authA.claimed, (Identity{IdType::Ipv4Address, {198, 51, 100, 2}}));
 }
 
 }  // namespace

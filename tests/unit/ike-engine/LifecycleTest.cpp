@@ -48,6 +48,65 @@ TEST_F(EngineTest, DeletingACHildSaKeepsTheIkeSa) {
   EXPECT_EQ(b.childrenDown.size(), 1u);
 }
 
+// Found against strongSwan (tests/interop/strongswan_rekey.sh): a CHILD SA whose rekey the
+// peer refused expired, and every later acquire found the IKE SA and did nothing, so the
+// traffic met the trap until the IKE SA died.
+TEST_F(EngineTest, AcquireOnAnIkeSaWithoutChildSaAsksForANewOne) {
+  for (bool pfs : {true, false}) {
+    SCOPED_TRACE(pfs ? "with PFS" : "without PFS");
+    a.connection.pfs = pfs;
+    auto serial = connect();
+    ASSERT_EQ(a.childrenUp.size(), 1u);
+    a.engine.saExpired({a.childrenUp[0].inboundSpi, a.endpoint.address}, true);
+    network.settle();
+    ASSERT_TRUE(a.recorder.installed.empty());
+    ASSERT_TRUE(b.recorder.installed.empty());
+    // The next packet's acquire: the same IKE SA, and a new CHILD SA on it.
+    auto again = a.engine.initiate(a.connection, a.endpoint, b.endpoint);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, serial);
+    // A second acquire while the first CREATE_CHILD_SA is out asks for nothing more.
+    ASSERT_TRUE(a.engine.initiate(a.connection, a.endpoint, b.endpoint));
+    network.settle();
+    ASSERT_EQ(a.childrenUp.size(), 2u);
+    EXPECT_EQ(b.childrenUp.size(), 2u);
+    EXPECT_EQ(a.recorder.installed.size(), 2u);
+    EXPECT_EQ(b.recorder.installed.size(), 2u);
+    EXPECT_EQ(a.engine.ikeSas().size(), 1u);
+    EXPECT_EQ(b.engine.ikeSas().size(), 1u);
+    const auto newIn = a.childrenUp[1].inboundSpi;
+    ASSERT_NE(a.recorder.find(newIn, SaDirection::Inbound), nullptr);
+    ASSERT_NE(b.recorder.find(newIn, SaDirection::Outbound), nullptr);
+    EXPECT_EQ(b.recorder.find(newIn, SaDirection::Outbound)->encryptionKey,
+              a.recorder.find(newIn, SaDirection::Inbound)->encryptionKey);
+    EXPECT_EQ(a.engine.counters().rejected + b.engine.counters().rejected, 0u);
+    ASSERT_TRUE(a.engine.deleteIkeSa(serial));
+    network.settle();
+    a.childrenUp.clear();
+    b.childrenUp.clear();
+  }
+}
+
+// Found against strongSwan ("received DELETE for unknown ESP CHILD_SA"): each direction's hard
+// expiry sent its own DELETE for the same CHILD SA.
+TEST_F(EngineTest, HardExpiryOfBothDirectionsSendsOneDelete) {
+  connect();
+  ASSERT_EQ(a.childrenUp.size(), 1u);
+  int deletes = 0;
+  network.filter = [&](const Datagram& d) {
+    if (d.is(ExchangeType::Informational, false)) ++deletes;
+    return Fate::Deliver;
+  };
+  a.engine.saExpired({a.childrenUp[0].inboundSpi, a.endpoint.address}, true);
+  a.engine.saExpired({a.childrenUp[0].outboundSpi, b.endpoint.address}, true);
+  network.settle();
+  EXPECT_EQ(deletes, 1);
+  EXPECT_TRUE(a.recorder.installed.empty());
+  EXPECT_TRUE(b.recorder.installed.empty());
+  EXPECT_EQ(b.childrenDown.size(), 1u);
+  EXPECT_EQ(a.establishedIkeSas(), 1u);
+}
+
 TEST_F(EngineTest, DeleteRequestLostOnceIsRetransmitted) {
   auto serial = connect();
   int dropped = 0;

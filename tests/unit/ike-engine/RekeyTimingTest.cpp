@@ -34,3 +34,11 @@ TEST(RekeyTiming, AMarginLongerThanTheLifetimeShrinksToATenth) {
   EXPECT_EQ(rekeyAfter(seconds(60), minutes(9), 0, 0.0), seconds(54));
   EXPECT_EQ(rekeyAfter(seconds(60), minutes(9), 100, 1.0), seconds(48));
 }
+
+TEST(RekeyTiming, TheEffectiveMarginIsTheOneRekeyAfterUses) {
+  using ikemesh::ike::effectiveRekeyMargin;
+  EXPECT_EQ(effectiveRekeyMargin(hours(8), minutes(9), 100), minutes(9));
+  EXPECT_EQ(effectiveRekeyMargin(seconds(60), minutes(9), 0), seconds(6));
+  EXPECT_EQ(effectiveRekeyMargin(seconds(4), seconds(2), 0), seconds(2));
+  EXPECT_EQ(effectiveRekeyMargin(seconds(4), seconds(2), 100), milliseconds(400));
+}

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <map>
 
-#include "FakeHost.hpp"
+#include <ikemesh/testkit/FakeHost.hpp>
 #include "plugin/PluginLoader.hpp"
 
 using namespace ikemesh;
@@ -231,7 +231,7 @@ TEST_F(LoaderTest, TracesEveryCandidateWhenAsked) {
   loader->load({dir.path()});
   EXPECT_TRUE(logged("plugins: candidate " + dir.path() + "/ikemesh-alpha.so"));
   EXPECT_TRUE(logged("plugins: candidate " + dir.path() + "/ikemesh-not-elf.so"));
-  EXPECT_TRUE(logged("plugin 'alpha' 1.0 (ABI 1.0) passes the file checks"));
+  EXPECT_TRUE(logged("plugin 'alpha' 1.0 (ABI 1.1) passes the file checks"));
 }
 
 TEST_F(LoaderTest, AMissingDirectoryIsAWarningNotAFailure) {

@@ -77,6 +77,16 @@ TEST(ConfigLoader, EmptyValueUnsetsAnInheritedKey) {
   EXPECT_FALSE(config->connections[0].value("dataplane"));
 }
 
+TEST(ConfigLoader, InactivityIsADurationAndOffByDefault) {
+  auto config = load("conn a\n\tinactivity=90\nconn b\n\tinactivity=2m\nconn c\n\tauto=ignore\n");
+  ASSERT_TRUE(config) << config.toError().message;
+  EXPECT_EQ(config->find("a")->inactivity, 90s);
+  EXPECT_EQ(config->find("b")->inactivity, 2min);
+  EXPECT_EQ(config->find("c")->inactivity, 0s);
+  EXPECT_EQ(firstError("conn a\n\tinactivity=soon\n").substr(0, 47),
+            "ipsec.conf:2: bad value 'soon' for inactivity: ");
+}
+
 TEST(ConfigLoader, AlsoCycleIsNamed) {
   EXPECT_EQ(firstError("conn a\n\talso=b\n\nconn b\n\talso=a\n"), "ipsec.conf:5: also= cycle: a -> b -> a");
 }

@@ -14,6 +14,7 @@ ConfigSchema schemaWithPluginKeys() {
       {"tun-batching", "bool", {}, "conn", "Use recvmmsg/sendmmsg.", "kernel-tun"},
       {"tun-queue", "enum", {"single", "multi"}, "conn", "TUN queues.", "kernel-tun"},
       {"dns-timeout", "duration", {}, "setup", "DNS query timeout.", "auth-dnssec"},
+      {"dnssec-resolver", "address", {}, "setup", "DNS server.", "auth-dnssec"},
       {"nssdir", "path", {}, "setup", "NSS database.", "auth-x509"},
       {"note", "string", {}, "conn", "Free text.", "example"},
   };
@@ -73,15 +74,23 @@ TEST(ConfigSchema, PluginKeysAreUnknownWithoutTheirPlugin) {
             "ipsec.conf:2: unknown key 'tun-mtu' in conn 'x'");
 }
 
+TEST(ConfigSchema, AddressOptionsTakeAnAddressOnly) {
+  ConfigSchema schema = schemaWithPluginKeys();
+  EXPECT_EQ(firstError(schema, "config setup\n\tdnssec-resolver=10.15.0.53\n"), "(loaded without error)");
+  EXPECT_EQ(firstError(schema, "config setup\n\tdnssec-resolver=2001:db8::53\n"), "(loaded without error)");
+  EXPECT_EQ(firstError(schema, "config setup\n\tdnssec-resolver=ns.example\n"),
+            "ipsec.conf:2: bad value 'ns.example' for dnssec-resolver: expected an IPv4 or IPv6 address");
+}
+
 TEST(ConfigSchema, BadDeclarationsAreRefused) {
   ConfigSchema schema = schemaWithPluginKeys();
   EXPECT_EQ(schema.declare({"auto", "string", {}, "conn", "", "evil"}).error().message,
             "plugin 'evil': option 'auto': the key is already declared by the core");
   EXPECT_EQ(schema.declare({"tun-mtu", "int", {}, "conn", "", "other"}).error().message,
             "plugin 'other': option 'tun-mtu': the key is already declared by plugin 'kernel-tun'");
-  EXPECT_EQ(
-      schema.declare({"k", "float", {}, "conn", "", "p"}).error().message,
-      "plugin 'p': option 'k': unknown type 'float' (expected string, int, bool, enum, duration or path)");
+  EXPECT_EQ(schema.declare({"k", "float", {}, "conn", "", "p"}).error().message,
+            "plugin 'p': option 'k': unknown type 'float' (expected string, int, bool, enum, duration, path "
+            "or address)");
   EXPECT_EQ(schema.declare({"k", "enum", {}, "conn", "", "p"}).error().message,
             "plugin 'p': option 'k': an enum needs a list of values");
   EXPECT_EQ(schema.declare({"k", "int", {}, "global", "", "p"}).error().message,

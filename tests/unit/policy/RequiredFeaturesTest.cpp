@@ -24,6 +24,19 @@ std::vector<std::string> features(const Connection& c, bool kernelHasEsp = false
 
 using Names = std::vector<std::string>;
 
+TEST(RequiredFeatures, KeysFromDnsWithDnssecOffAreAConfigError) {
+  static const ConfigSchema schema = ConfigSchema::standard();
+  auto config = ConfigLoader(schema, ParseOptions{.followIncludes = false})
+                    .loadText(
+                        "config setup\n\tdnssec-enable=no\nconn c\n\tauto=ondemand\n\tleft=%defaultroute\n"
+                        "\tright=%opportunisticgroup\n\tauthby=rsasig\n\trightrsasigkey=%dns\n",
+                        "mesh.conf");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.firstError().toString(),
+            "mesh.conf:8: rightrsasigkey=%dns in conn 'c' needs DNSSEC-validated keys, but config setup has "
+            "dnssec-enable=no");
+}
+
 TEST(RequiredFeatures, AuthMethodsMapToFeatures) {
   EXPECT_EQ(features(conn("\tauthby=rsasig\n")), (Names{"auth.rsasig", "dataplane.tun"}));
   EXPECT_EQ(features(conn("\tauthby=ecdsa\n")), (Names{"auth.ecdsa", "dataplane.tun"}));
@@ -43,6 +56,16 @@ TEST(RequiredFeatures, ShuntsAndNeverNeedOnlyADataplane) {
   EXPECT_EQ(features(conn("\ttype=passthrough\n\tauthby=never\n")), (Names{"dataplane.tun"}));
   EXPECT_EQ(features(conn("\ttype=drop\n")), (Names{"dataplane.tun"}));
   EXPECT_EQ(features(conn("\tauthby=never\n")), (Names{"dataplane.tun"}));
+}
+
+TEST(RequiredFeatures, ClearOrPrivateAnswersIkeSoItNeedsItsAuthPlugin) {
+  // Libreswan's clear-or-private: passthrough, but with an auth method and a group peer.
+  auto clearOrPrivate = conn("\ttype=passthrough\n\tauthby=null\n");
+  EXPECT_TRUE(clearOrPrivate.answersOpportunisticIke());
+  EXPECT_EQ(features(clearOrPrivate), (Names{"auth.null", "dataplane.tun"}));
+  EXPECT_FALSE(conn("\ttype=passthrough\n\tauthby=never\n").answersOpportunisticIke());
+  EXPECT_FALSE(conn("\ttype=transport\n\tauthby=null\n").answersOpportunisticIke());
+  EXPECT_FALSE(conn("\ttype=reject\n\tauthby=null\n").answersOpportunisticIke());
 }
 
 TEST(RequiredFeatures, DnsOnDemandNeedsTheDnssecPlugin) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Part of the SDK test kit (installed with the headers; standard library only).
 // A Host for unit tests: no event loop. Timers and posted work run when the test says so;
 // log lines are recorded. Single-threaded except postToMain/submitWork/log, which lock.
 #pragma once
