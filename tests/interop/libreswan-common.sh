@@ -38,6 +38,7 @@ interop_start_ikemesh() {
 interop_start_libreswan() {
   local extra="" kv
   for kv in "$@"; do extra+=$'\t'"$kv"$'\n'; done
+  local auth=${lsw_auth_lines:-$'\tleftid=%null\n\trightid=%null\n\tauthby=null'}
   mkdir -p "$lsw_dir/run" "$lsw_dir/nss" "$lsw_dir/ipsec.d"
   : >"$lsw_dir/ipsec.secrets"
   [[ -e $lsw_dir/nss/cert9.db ]] || certutil -N -d "sql:$lsw_dir/nss" --empty-password
@@ -51,7 +52,7 @@ config setup
 conn ikemesh
 	left=$lsw_addr
 	right=$ike_addr
-${lsw_auth_lines:-$'\tleftid=%null\n\trightid=%null\n\tauthby=null'}
+$auth
 	ikev2=insist
 	type=tunnel
 	auto=add
