@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev googletest
   # tests: namespaces, captures, users
   iproute2 iputils-ping tcpdump util-linux procps jq socat
+  # tests/vm: the ESP-capable guest (QEMU TCG, Debian kernel unpacked, busybox initramfs, kmod)
+  qemu-system-x86 busybox-static kmod bc
   # tests: packet loss on a link without netem (iptables' statistic match, tests/e2e/faults.sh)
   iptables
   # /etc/protocols: `ip rule ... ipproto udp` (a minimal Debian root lacks it)

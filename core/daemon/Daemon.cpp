@@ -18,6 +18,7 @@
 
 #include <ikemesh/abi.hpp>
 
+#include "daemon/EspProbe.hpp"
 #include "daemon/LocalAddresses.hpp"
 #include "daemon/PluginSchema.hpp"
 #include "policy/RequiredFeatures.hpp"
@@ -83,6 +84,9 @@ Result<void> Daemon::start() {
   auto loaded = loadPolicy();
   if (!loaded) return std::move(loaded).error();
   policy_ = std::move(*loaded);
+  const auto& esp = probeKernelEsp();
+  logger_.info(
+      kTag, std::string("dataplane=auto means ") + (esp.canInstallEsp ? "xfrm" : "tun") + ": " + esp.reason);
   logger_.info(kTag, "loaded " + options_.configFile + ": " +
                          std::to_string(policy_->config.connections.size()) + " conn(s), " +
                          std::to_string(policy_->table.entryCount()) + " policy group entries");

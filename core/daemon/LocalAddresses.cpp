@@ -4,14 +4,11 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "daemon/SocketAddress.hpp"
 #include "util/UniqueFd.hpp"
@@ -53,24 +50,6 @@ Result<IpAddress> sourceAddressFor(const IpAddress& peer) {
   auto source = fromSockaddr(reinterpret_cast<sockaddr*>(&local));
   if (!source) return fail("no source address towards " + peer.toString());
   return *source;
-}
-
-bool kernelHasEsp() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists("/sys/module/esp4", ec)) return true;
-  utsname name{};
-  if (::uname(&name) != 0) return false;
-  std::string release = name.release;
-  for (const char* file : {"/lib/modules/", "/usr/lib/modules/"}) {
-    std::ifstream modules(std::string(file) + release + "/modules.builtin");
-    std::string line;
-    while (std::getline(modules, line))
-      if (line.ends_with("/esp4.ko")) return true;
-    for (const char* suffix : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"})
-      if (fs::exists(std::string(file) + release + "/kernel/net/ipv4/esp4" + suffix, ec)) return true;
-  }
-  return false;
 }
 
 }  // namespace ikemesh

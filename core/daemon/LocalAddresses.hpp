@@ -15,8 +15,8 @@ std::vector<IpAddress> localAddresses();
 /// means). Asks the routing table through an unconnected UDP socket; sends nothing.
 Result<IpAddress> sourceAddressFor(const IpAddress& peer);
 
-/// Whether the kernel can do ESP (xfrm dataplane): the esp4 module is loaded, built in, or
-/// can be loaded. dataplane=auto picks xfrm when it can, else tun.
+/// Whether the kernel can install an ESP state (probeKernelEsp(), EspProbe.hpp).
+/// dataplane=auto picks xfrm when it can, else tun.
 bool kernelHasEsp();
 
 }  // namespace ikemesh

@@ -19,7 +19,7 @@ else
   bash "$IKEMESH_SOURCE/packaging/build-debs.sh" "$debs" >&2 || ikm_fail "packaging/build-debs.sh"
 fi
 for package in ikemesh ikemesh-plugin-auth-null ikemesh-plugin-auth-x509 ikemesh-plugin-auth-dnssec \
-  ikemesh-plugin-kernel-tun ikemesh-dev; do
+  ikemesh-plugin-kernel-tun ikemesh-plugin-kernel-xfrm ikemesh-dev; do
   compgen -G "$debs/${package}_*.deb" >/dev/null || ikm_fail "no ${package}_*.deb"
 done
 
@@ -108,7 +108,7 @@ ikm_expect_contains "$(cat "$IKM_TMP/notify.txt")" "READY=1" "the service manage
 
 plugins=$(in_root ikemesh plugins --json)
 dir="/usr/lib/$libdir/ikemesh/plugins"
-for name in auth-null auth-x509 auth-dnssec kernel-tun; do
+for name in auth-null auth-x509 auth-dnssec kernel-tun kernel-xfrm; do
   [[ $(jq -r --arg n "$name" '.plugins[] | select(.name == $n) | .verdict + " " + .file' <<<"$plugins") == "loaded $dir/ikemesh-$name.so" ]] ||
     ikm_fail "$name is not loaded from $dir: $plugins"
 done

@@ -383,7 +383,7 @@ IkeEngine::ChildAnswer IkeEngine::answerChildOffer(IkeSa& sa, const std::vector<
   child.localSelectors = narrowedR;
   child.remoteSelectors = narrowedI;
   child.mode = transport ? IpsecMode::Transport : IpsecMode::Tunnel;
-  child.encapsulated = sa.natLocal || sa.natRemote || sa.local.port == 4500;
+  child.encapsulated = sa.encapsulatesEsp();
   answer.child = std::move(child);
   answer.keys = std::move(*keys);
   return answer;
@@ -494,7 +494,7 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
     child.localSelectors = selectorsI;
     child.remoteSelectors = selectorsR;
     child.mode = findNotify(inner, NotifyType::UseTransportMode) ? IpsecMode::Transport : IpsecMode::Tunnel;
-    child.encapsulated = s->natLocal || s->natRemote || s->local.port == 4500;
+    child.encapsulated = s->encapsulatesEsp();
     if (auto installed = installChild(*s, std::move(child), *keys, true); !installed)
       host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": " + installed.error().message);
   });

@@ -428,7 +428,7 @@ void IkeEngine::finishChildResponse(IkeSaSerial serial, ChildNegotiation negotia
   child.localSelectors = selectorsI;
   child.remoteSelectors = selectorsR;
   child.mode = findNotify(inner, NotifyType::UseTransportMode) ? IpsecMode::Transport : IpsecMode::Tunnel;
-  child.encapsulated = sa->natLocal || sa->natRemote || sa->local.port == 4500;
+  child.encapsulated = sa->encapsulatesEsp();
   if (auto installed = installChild(*sa, std::move(child), *keys, true); !installed) {
     host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": " + installed.error().message);
     return;

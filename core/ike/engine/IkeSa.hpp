@@ -100,6 +100,10 @@ struct IkeSa {
   std::vector<std::uint8_t> responderFirstMessage;  ///< "RealMessage2"
   bool natLocal = false;                            ///< we are behind a NAT (our NATD hash did not match)
   bool natRemote = false;                           ///< the peer is behind a NAT
+  /// RFC 7296 §2.23, RFC 3948: ESP goes in UDP when a NAT was detected (or faked to force it).
+  /// IKE on port 4500 alone sends plain ESP: peers float there without a NAT (strongSwan does
+  /// with MOBIKE, RFC 4555 §3.5) and send plain ESP themselves.
+  bool encapsulatesEsp() const noexcept { return natLocal || natRemote; }
   bool peerFragmentation = false;
   bool peerChildless = false;  ///< CHILDLESS_IKEV2_SUPPORTED in the peer's IKE_SA_INIT (RFC 6023)
   bool halfOpen = false;
