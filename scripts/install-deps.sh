@@ -33,6 +33,10 @@ packages=(
   # would run charon in the root namespace; iperf3 ships a server service: see below.
   iperf3 wireguard-go wireguard-tools
   strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl
+  # bench/run-all.sh draws the plots of bench/results/REPORT.md; bench/ike_load.sh pins the
+  # generator and the responder to one CPU each (taskset, util-linux) and converts the
+  # responder's PKCS#12 to PEM for charon (openssl).
+  gnuplot-nox util-linux openssl
 )
 
 # Services that packages above install. The benchmark runs its own daemons in namespaces it
