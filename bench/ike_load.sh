@@ -15,7 +15,10 @@
 #   MEM_COUNTS ("1000 10000")  tunnels held for the memory measurement ("" skips it)
 #   AUTHS ("ecdsa rsa null")   rsa = RSA-2048 certificates, ecdsa = ECDSA P-256, null = NULL
 #                              auth (RFC 7619; ikemesh alone: strongSwan's charon is given none)
+#   IKE_GROUP (31)             the key exchange: 31 = Curve25519, 19 = ECP-256
 #   BENCH_RESULTS (unset)      a folder: ike_load.tsv / ike_memory.tsv are written there too
+#   PERF_DIR (unset)           a folder: `perf record -g` of the responder during each rate run
+#                              is written there (IMPL-AUTH-REP.perf.data)
 #
 # CPU: the generator runs on CPU 0 and the responder on CPU 1 (taskset), so that each has one
 # core; the machine is shared, so the responder's CPU seconds per handshake (utime + stime of
@@ -116,7 +119,15 @@ for auth in $auths; do
   p12 -nocerts -nodes | openssl pkey -out "$sw/private/responder.pem"
 done
 
-ike_proposal="aes_gcm128-sha2_256;dh19"
+# IKE_GROUP: 31 (Curve25519, ikemesh's first default group) or 19 (ECP-256; NSS's P-256 is
+# about 17 times slower than its Curve25519 here, see ike_crypto_bench).
+ike_group=${IKE_GROUP:-31}
+case $ike_group in
+  31) charon_group=x25519 ;;
+  19) charon_group=ecp256 ;;
+  *) ikm_fail "IKE_GROUP must be 31 or 19" ;;
+esac
+ike_proposal="aes_gcm128-sha2_256;dh$ike_group"
 esp_proposal="aes_gcm128"
 
 # cpu_ticks PID: utime+stime of the process (all its threads), in clock ticks.
@@ -209,7 +220,7 @@ connections {
   load {
     version = 2
     local_addrs = $responder
-    proposals = aes128gcm16-prfsha256-ecp256
+    proposals = aes128gcm16-prfsha256-$charon_group
     # Every generator SA shows the same certificate: keep them all (INITIAL_CONTACT would
     # otherwise replace the previous one).
     unique = never
@@ -283,9 +294,21 @@ measure() {
   generate "$auth" "$mode" "$latency_n" 1 "$max_sources" # sources beyond the rate run's
   latency=$(field latency_ms_median)
   sleep 0.5
+  local perf_pid=""
+  if [[ -n ${PERF_DIR:-} ]]; then
+    mkdir -p "$PERF_DIR"
+    perf record -q -g -p "$RESP_PID" -o "$PERF_DIR/$impl-$auth-$rep.perf.data" >/dev/null 2>&1 &
+    perf_pid=$!
+    ikm_track "$perf_pid"
+    sleep 0.5
+  fi
   before=$(cpu_ticks "$RESP_PID")
   generate "$auth" "$mode" "$handshakes" "$concurrency" 0
   after=$(cpu_ticks "$RESP_PID")
+  if [[ -n $perf_pid ]]; then
+    kill -INT "$perf_pid"
+    wait "$perf_pid" 2>/dev/null || true
+  fi
   local established failed rate cpu_ms busy
   established=$(field established)
   failed=$(field failed)
@@ -358,7 +381,7 @@ label() {
   echo "IKEv2 full handshakes (IKE_SA_INIT + IKE_AUTH + CHILD SA) against one responder, $(nproc) CPUs,"
   echo "kernel $(uname -r), $(date -u '+%F %H:%M UTC'); load average before the run: $load_before"
   echo "(shared machine). $handshakes handshakes per run, $concurrency in flight, one source address each;"
-  echo "IKE $ike_proposal (charon: aes128gcm16-prfsha256-ecp256), ESP $esp_proposal; $reps runs each, alternating;"
+  echo "IKE $ike_proposal (charon: aes128gcm16-prfsha256-$charon_group), ESP $esp_proposal; $reps runs each, alternating;"
   echo "generator on CPU $gen_cpu, responder on CPU $resp_cpu. Median (min-max)."
   printf '| %-9s | %-24s | %-20s | %-18s | %-19s | %-13s | %-14s | %-14s |\n' responder auth "handshakes/s" \
     "latency of one ms" "responder CPU ms/hs" "CPU-bound rate" "responder busy" "generator busy"

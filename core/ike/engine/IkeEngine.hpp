@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -79,6 +80,9 @@ class IkeEngine {
   void clear();
 
   std::vector<IkeSaInfo> ikeSas() const;
+  /// One IKE SA by serial, without building the whole list (per-event callers: ikeSas() per
+  /// CHILD SA made a handshake O(number of SAs)).
+  std::optional<IkeSaInfo> ikeSa(IkeSaSerial serial) const;
   std::vector<ChildSaInfo> childSas() const;
   const EngineCounters& counters() const { return counters_; }
 
