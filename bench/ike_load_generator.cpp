@@ -269,6 +269,8 @@ class LoadGenerator final : public ike::EngineDelegate, public ike::IkeTransport
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
   }
   void startNext() {
+    // Several completions may have posted a start before the last handshake was started.
+    if (next_ >= options_.count) return;
     const long index = next_++;
     ike::ConnectionView connection;
     connection.name = "load-" + std::to_string(index);
