@@ -335,7 +335,7 @@ done
 
 # --- memory: RSS of the responder per IKE SA + CHILD SA, tunnels held up by the generator ---
 memory="$IKM_TMP/memory.tsv"
-printf 'impl\ttunnels\trss_before_kb\trss_after_kb\tbytes_per_tunnel\n' >"$memory"
+printf 'impl\ttunnels\trss_before_kb\trss_after_kb\tbytes_per_tunnel\trequested\n' >"$memory"
 mem_auth=ecdsa
 [[ " $auths " == *" ecdsa "* ]] || mem_auth=${auths%% *}
 for n in $mem_counts; do
@@ -355,7 +355,7 @@ for n in $mem_counts; do
     after=$(rss_kb "$RESP_PID")
     established=$(field established)
     per=$(awk -v a="$after" -v b="$before" -v n="$established" 'BEGIN { printf "%.0f", (n > 0 ? (a - b) * 1024 / n : 0) }')
-    printf '%s\t%s\t%s\t%s\t%s\n' "$impl" "$established" "$before" "$after" "$per" >>"$memory"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$impl" "$established" "$before" "$after" "$per" "$n" >>"$memory"
     ikm_log "$impl: $established tunnels, RSS $before -> $after KiB, $per bytes per IKE SA + CHILD SA"
     stop_pid "$GEN_PID"
     stop_pid "$RESP_PID"
@@ -419,12 +419,12 @@ label() {
     echo "Responder memory per IKE SA + CHILD SA ($(label "$mem_auth"), VmRSS after the tunnels are up minus before)"
     printf '| %-9s | %-8s | %-14s | %-13s | %-16s |\n' responder tunnels "RSS before KiB" "RSS after KiB" "bytes per tunnel"
     printf '|%s|%s|%s|%s|%s|\n' ----------- ---------- ---------------- --------------- ------------------
-    tail -n +2 "$memory" | while IFS=$'\t' read -r impl n b a per; do
+    tail -n +2 "$memory" | while IFS=$'\t' read -r impl n b a per _; do
       printf '| %-9s | %-8s | %-14s | %-13s | %-16s |\n' "$impl" "$n" "$b" "$a" "$per"
     done
     for n in $mem_counts; do
-      awk -F'\t' -v n="$n" '$2 == n && $1 == "ikemesh" { i = $5 } $2 == n && $1 == "charon" { c = $5 }
-        END { if (i != "" && c > 0) printf "ikemesh / charon memory per tunnel at %d: %.2f x\n", n, i / c }' "$memory"
+      awk -F'\t' -v n="$n" '$6 == n && $1 == "ikemesh" { i = $5; ie = $2 } $6 == n && $1 == "charon" { c = $5; ce = $2 }
+        END { if (i != "" && c > 0) printf "ikemesh / charon memory per tunnel, %d asked (%d and %d up): %.2f x\n", n, ie, ce, i / c }' "$memory"
     done
   fi
 } | tee "$IKM_TMP/table.txt"

@@ -31,7 +31,7 @@ cmake --build "$build" -j2 --target ikemeshd ikemesh ikemesh-auth-null ikemesh-a
 
 # What else runs on the machine: the load average and the compilers at the start of each step.
 machine_load() {
-  echo "load $(cut -d' ' -f1-3 /proc/loadavg), $(pgrep -c -x 'cc1plus|cc1|clang|clang\+\+|ld' || true) compiler processes"
+  echo "load $(cut -d' ' -f1-3 /proc/loadavg), $(ps -eo comm= | grep -cE '^(cc1plus|cc1|clang|clang\+\+|ld)$') compiler processes"
 }
 declare -a steps=()
 declare -A step_status step_seconds step_load
@@ -90,7 +90,8 @@ EOF
   plots+=("ike_handshakes.png")
 fi
 if [[ -s $raw/ike_memory.tsv ]]; then
-  awk -F'\t' 'NR > 1 { v[$2 FS $1] = $5; n[$2] = 1 }
+  # Grouped by the tunnels asked for (column 6); older TSVs have only the tunnels up (column 2).
+  awk -F'\t' 'NR > 1 { k = $6 != "" ? $6 : $2; v[k FS $1] = $5; n[k] = 1 }
     END { for (k in n) printf "%s\t%s\t%s\n", k, v[k FS "ikemesh"] / 1024, v[k FS "charon"] / 1024 }' \
     "$raw/ike_memory.tsv" | sort -n >"$raw/ike_memory.dat"
   gnuplot <<EOF
@@ -102,7 +103,8 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set ylabel "KiB per tunnel"
-set xlabel "tunnels held up"
+set xlabel "tunnels asked for (see the table for how many came up)"
+set key top left
 set yrange [0:*]
 plot "$raw/ike_memory.dat" using 2:xtic(1) title "ikemeshd", "" using 3 title "strongSwan charon"
 EOF
