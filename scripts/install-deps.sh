@@ -44,6 +44,10 @@ packages=(
   # interop tests (tests/interop): Libreswan's pluto runs from the unpacked libreswan .deb (see
   # below); these are the libraries it links that nothing above brings in
   libevent-core-2.1-7 libevent-pthreads-2.1-7 libunbound8 libcurl3-nss libldns3 libcap-ng0 libaudit1
+  # bench/run-all.sh draws the plots of bench/results/REPORT.md; bench/ike_load.sh pins the
+  # generator and the responder to one CPU each (taskset, util-linux) and converts the
+  # responder's PKCS#12 to PEM for charon (openssl).
+  gnuplot-nox util-linux openssl
 )
 
 # Libreswan conflicts with the strongSwan packages, so it is not installed: its .deb is

@@ -378,8 +378,7 @@ void IkeService::ikeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reaso
 void IkeService::childSaUp(const ike::ChildSaInfo& child) {
   // The tunnel replaces the negotiation shunt, and a failure shunt if the peer started IKE
   // itself later (private-or-clear).
-  for (const auto& sa : engine_->ikeSas())
-    if (sa.serial == child.ikeSa) removeBareShunt(child.connection, sa.remote.address);
+  if (auto sa = engine_->ikeSa(child.ikeSa)) removeBareShunt(child.connection, sa->remote.address);
   auto& record = children_[{child.ikeSa, child.inboundSpi}];
   record.serial = nextChildSerial_++;
   record.added = std::chrono::system_clock::now();
@@ -560,10 +559,9 @@ QJsonObject IkeService::showStates() const {
   }
   for (const auto& [key, child] : children_) {
     auto name = const_cast<IkeService*>(this)->instanceName(child.info.connection, IpAddress{});
-    for (const auto& sa : engine_->ikeSas())
-      if (sa.serial == child.info.ikeSa)
-        name = const_cast<IkeService*>(this)->instanceName(sa.connection, sa.remote.address) + ":" +
-               std::to_string(sa.remote.port);
+    if (auto sa = engine_->ikeSa(child.info.ikeSa))
+      name = const_cast<IkeService*>(this)->instanceName(sa->connection, sa->remote.address) + ":" +
+             std::to_string(sa->remote.port);
     std::string line = "#" + std::to_string(child.serial) + ": " + name + " established Child SA; newest; " +
                        (child.info.mode == IpsecMode::Tunnel ? "tunnel" : "transport") + " mode; " +
                        (child.info.encapsulated ? "ESP/UDP" : "ESP") +
@@ -598,10 +596,7 @@ QJsonObject IkeService::trafficStatus() const {
   using namespace std::chrono;
   QJsonArray tunnels;
   for (const auto& [key, child] : children_) {
-    const ike::IkeSaInfo* ikeSa = nullptr;
-    auto sas = engine_->ikeSas();
-    for (const auto& sa : sas)
-      if (sa.serial == child.info.ikeSa) ikeSa = &sa;
+    const auto ikeSa = engine_->ikeSa(child.info.ikeSa);
     if (!ikeSa) continue;
     std::uint64_t in = 0, out = 0, inPackets = 0, replayErrors = 0, integrityErrors = 0;
     if (const auto* connection = policy_ ? policy_->config.find(child.info.connection) : nullptr) {

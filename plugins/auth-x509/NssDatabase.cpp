@@ -23,9 +23,10 @@ Result<std::unique_ptr<NssDatabase>> NssDatabase::open(const std::string& direct
   std::string dir = directory;
   if (dir.rfind("sql:", 0) != 0) dir = "sql:" + dir;
   // Our own reference on NSS, without a database of its own: the database is opened below as a
-  // user token, which works whether or not someone else initialised NSS already.
-  const PRUint32 flags = NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB | NSS_INIT_FORCEOPEN |
-                         NSS_INIT_NOROOTINIT | NSS_INIT_OPTIMIZESPACE;
+  // user token, which works whether or not someone else initialised NSS already. (Not
+  // NSS_INIT_OPTIMIZESPACE, for the reason NssContext::initWithoutDatabase() gives.)
+  const PRUint32 flags =
+      NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB | NSS_INIT_FORCEOPEN | NSS_INIT_NOROOTINIT;
   NSSInitContext* context = NSS_InitContext("", "", "", "", nullptr, flags);
   if (!context) return fail("NSS initialisation failed: " + nssErrorText());
   const std::string token = nextTokenName();

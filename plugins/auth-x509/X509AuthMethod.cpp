@@ -12,6 +12,10 @@ namespace {
 
 constexpr std::uint8_t kX509Signature = 4;  // RFC 7296 §3.6 Cert Encoding
 
+/// How long our certificate, key and the trusted CAs are used before the database is read
+/// again: a certificate imported or re-trusted while the daemon runs is used from then on.
+constexpr std::chrono::seconds kDatabaseRereadInterval{10};
+
 std::vector<std::uint8_t> derOf(const CERTCertificate* certificate) {
   return {certificate->derCert.data, certificate->derCert.data + certificate->derCert.len};
 }
@@ -58,48 +62,63 @@ Result<void> validatePath(CERTCertificate* leaf) {
 X509AuthMethod::X509AuthMethod(Host& host, std::shared_ptr<NssDatabase> database, std::string provider)
     : host_(host), database_(std::move(database)), provider_(std::move(provider)) {}
 
-Result<UniqueCertificate> X509AuthMethod::ourCertificate(const std::string& connection) const {
+Result<const X509AuthMethod::OurCredential*> X509AuthMethod::ourCredential(const std::string& connection) {
   auto nickname = host_.configValue(connection, "leftcert");
   if (!nickname || nickname->empty())
     return fail("no certificate for nickname: connection '" + connection + "' has no leftcert= (" +
                 provider_ + " needs the nickname of our certificate in " + database_->directory() + ")");
-  return database_->certificate(*nickname);
-}
-
-Result<LocalCredential> X509AuthMethod::localCredential(const std::string& connection) {
-  auto certificate = ourCertificate(connection);
+  const auto now = std::chrono::steady_clock::now();
+  auto cached = credentials_.find(*nickname);
+  if (cached != credentials_.end() && now - cached->second.readAt < kDatabaseRereadInterval)
+    return &cached->second;
+  auto certificate = database_->certificate(*nickname);
   if (!certificate) return certificate.error();
   auto key = database_->privateKey(certificate->get());
   if (!key) return key.error();
-  auto id = localIdentity(certificate->get(), host_.configValue(connection, "leftid"));
+  auto intermediates = database_->intermediates(certificate->get());
+  auto& entry = credentials_[*nickname];
+  entry = OurCredential{std::move(*certificate), std::move(*key), std::move(intermediates), now};
+  return &entry;
+}
+
+Result<LocalCredential> X509AuthMethod::localCredential(const std::string& connection) {
+  auto credential = ourCredential(connection);
+  if (!credential) return credential.error();
+  CERTCertificate* certificate = (*credential)->certificate.get();
+  auto id = localIdentity(certificate, host_.configValue(connection, "leftid"));
   if (!id) return id.error();
-  LocalCredential credential{std::move(*id), {{kX509Signature, derOf(certificate->get())}}};
-  for (auto& der : database_->intermediates(certificate->get()))
-    credential.certificates.push_back({kX509Signature, std::move(der)});
-  return credential;
+  LocalCredential local{std::move(*id), {{kX509Signature, derOf(certificate)}}};
+  for (const auto& der : (*credential)->intermediates) local.certificates.push_back({kX509Signature, der});
+  return local;
 }
 
 std::vector<Certificate> X509AuthMethod::certificateRequests(const std::string& connection) {
   (void)connection;
-  auto hashes = database_->trustedAuthorityHashes();
-  if (hashes.empty()) return {};
-  return {{kX509Signature, std::move(hashes)}};
+  const auto now = std::chrono::steady_clock::now();
+  if (authorityHashesReadAt_ == std::chrono::steady_clock::time_point{} ||
+      now - authorityHashesReadAt_ >= kDatabaseRereadInterval) {
+    authorityHashes_ = database_->trustedAuthorityHashes();
+    authorityHashesReadAt_ = now;
+  }
+  if (authorityHashes_.empty()) return {};
+  return {{kX509Signature, authorityHashes_}};
 }
 
 void X509AuthMethod::sign(const AuthExchange& exchange, std::function<void(Result<AuthPayload>)> done) {
-  auto certificate = ourCertificate(exchange.connection);
-  if (!certificate) {
-    done(certificate.error());
+  auto credential = ourCredential(exchange.connection);
+  if (!credential) {
+    done(credential.error());
     return;
   }
-  auto key = database_->privateKey(certificate->get());
+  // The worker signs with its own reference on the key: the cache may re-read it meanwhile.
+  UniquePrivateKey key(SECKEY_CopyPrivateKey((*credential)->key.get()));
   if (!key) {
-    done(key.error());
+    done(fail("copying our private key failed: " + nssErrorText()));
     return;
   }
   const auto scheme = host_.configValue(exchange.connection, "rsasigscheme");
   const RsaScheme rsa = scheme && *scheme == "pkcs1" ? RsaScheme::Pkcs1 : RsaScheme::Pss;
-  auto sharedKey = std::make_shared<UniquePrivateKey>(std::move(*key));
+  auto sharedKey = std::make_shared<UniquePrivateKey>(std::move(key));
   Host* host = &host_;
   host_.submitWork([host, database = database_, sharedKey, rsa, octets = exchange.signedOctets,
                     done = std::move(done)]() mutable {

@@ -5,8 +5,11 @@
 // certificate and rightid=, its AUTH signature checked with the certificate's key.
 #pragma once
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <ikemesh/auth.hpp>
 #include <ikemesh/host.hpp>
@@ -38,11 +41,24 @@ class X509AuthMethod final : public AuthMethod {
               std::function<void(Result<VerifiedPeer>)> done) override;
 
  private:
-  Result<UniqueCertificate> ourCertificate(const std::string& connection) const;
+  /// Our certificate, its key and the intermediates above it, as read from the database.
+  struct OurCredential {
+    UniqueCertificate certificate;
+    UniquePrivateKey key;
+    std::vector<std::vector<std::uint8_t>> intermediates;
+    std::chrono::steady_clock::time_point readAt;
+  };
+  /// The credential of leftcert= of `connection`, read again once older than the re-read
+  /// interval: every lookup is SQLite queries under NSS's locks, which were most of a certificate
+  /// handshake's responder CPU when made per handshake (bench/ike_load.sh).
+  Result<const OurCredential*> ourCredential(const std::string& connection);
 
   Host& host_;
   std::shared_ptr<NssDatabase> database_;
   std::string provider_;
+  std::map<std::string, OurCredential> credentials_;  ///< by nickname
+  std::vector<std::uint8_t> authorityHashes_;
+  std::chrono::steady_clock::time_point authorityHashesReadAt_;
 };
 
 /// The verification itself, synchronous (what verify() runs on a worker): exposed for tests.

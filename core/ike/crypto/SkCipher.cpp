@@ -28,16 +28,34 @@ std::string lengthText(std::size_t octets) {
 
 }  // namespace
 
-SkCipher::SkCipher(EncryptionTransform encryption, IntegAlgorithm integrity, UniqueSymKey cipherKey,
-                   SecureBytes salt, UniqueContext gcmEncrypt, UniqueContext gcmDecrypt,
-                   std::optional<HmacContext> hmac)
+SkCipher::SkCipher(EncryptionTransform encryption, IntegAlgorithm integrity, SecureBytes cipherKey,
+                   SecureBytes salt, std::optional<HmacContext> hmac)
     : encryption_(encryption),
       integrity_(integrity),
       cipherKey_(std::move(cipherKey)),
       salt_(std::move(salt)),
-      gcmEncrypt_(std::move(gcmEncrypt)),
-      gcmDecrypt_(std::move(gcmDecrypt)),
       hmac_(std::move(hmac)) {}
+
+Result<UniqueSymKey> SkCipher::importCipherKey() const {
+  const CK_MECHANISM_TYPE mechanism = isAead(encryption_.algorithm) ? CKM_AES_GCM : CKM_AES_CBC;
+  UniqueSlot slot(PK11_GetInternalSlot());
+  if (!slot)
+    return fail(transformName(encryption_) +
+                ": no NSS internal slot (is NSS initialised?): " + nssErrorText());
+  SECItem keyItem = itemOf(std::span<const std::uint8_t>(cipherKey_.data(), cipherKey_.size()));
+  UniqueSymKey key(PK11_ImportSymKeyWithFlags(slot.get(), mechanism, PK11_OriginUnwrap, CKA_ENCRYPT, &keyItem,
+                                              CKF_ENCRYPT | CKF_DECRYPT, PR_FALSE, nullptr));
+  if (!key) return fail(transformName(encryption_) + ": importing SK_e into NSS failed: " + nssErrorText());
+  return key;
+}
+
+Result<UniqueContext> SkCipher::gcmContext(PK11SymKey* key, CK_ATTRIBUTE_TYPE operation) const {
+  SECItem noParams{siBuffer, nullptr, 0};
+  UniqueContext context(PK11_CreateContextBySymKey(CKM_AES_GCM, CKA_NSS_MESSAGE | operation, key, &noParams));
+  if (!context)
+    return fail(transformName(encryption_) + ": creating the NSS AES-GCM context failed: " + nssErrorText());
+  return context;
+}
 
 SkCipher::~SkCipher() = default;
 
@@ -55,33 +73,23 @@ Result<std::unique_ptr<SkCipher>> SkCipher::create(const EncryptionTransform& en
                 lengthText(integrityKeyLength(integrity)));
 
   const bool aead = isAead(encryption.algorithm);
-  const CK_MECHANISM_TYPE mechanism = aead ? CKM_AES_GCM : CKM_AES_CBC;
-  UniqueSlot slot(PK11_GetInternalSlot());
-  if (!slot) return fail(name + ": no NSS internal slot (is NSS initialised?): " + nssErrorText());
-  SECItem keyItem = itemOf(encryptionKey.first(cipherKeyLength(encryption)));
-  UniqueSymKey key(PK11_ImportSymKeyWithFlags(slot.get(), mechanism, PK11_OriginUnwrap, CKA_ENCRYPT, &keyItem,
-                                              CKF_ENCRYPT | CKF_DECRYPT, PR_FALSE, nullptr));
-  if (!key) return fail(name + ": importing SK_e into NSS failed: " + nssErrorText());
-
-  if (aead) {
-    // One message-based context per direction of use, reused for every packet: creating a
-    // context per packet (PK11_Encrypt) costs several times the AES work itself.
-    SECItem noParams{siBuffer, nullptr, 0};
-    UniqueContext encrypt(
-        PK11_CreateContextBySymKey(mechanism, CKA_NSS_MESSAGE | CKA_ENCRYPT, key.get(), &noParams));
-    UniqueContext decrypt(
-        PK11_CreateContextBySymKey(mechanism, CKA_NSS_MESSAGE | CKA_DECRYPT, key.get(), &noParams));
-    if (!encrypt || !decrypt)
-      return fail(name + ": creating the NSS AES-GCM contexts failed: " + nssErrorText());
-    SecureBytes salt(encryptionKey.last(kGcmSalt));
-    return std::unique_ptr<SkCipher>(new SkCipher(encryption, integrity, std::move(key), std::move(salt),
-                                                  std::move(encrypt), std::move(decrypt), std::nullopt));
+  std::optional<HmacContext> hmac;
+  if (!aead) {
+    auto created = HmacContext::create(HmacContext::hashOf(integrity), integrityKey);
+    if (!created) return Error{transformName(integrity) + ": " + created.error().message};
+    hmac = std::move(*created);
   }
-
-  auto hmac = HmacContext::create(HmacContext::hashOf(integrity), integrityKey);
-  if (!hmac) return Error{transformName(integrity) + ": " + hmac.error().message};
-  return std::unique_ptr<SkCipher>(
-      new SkCipher(encryption, integrity, std::move(key), SecureBytes(), nullptr, nullptr, std::move(*hmac)));
+  std::unique_ptr<SkCipher> cipher(
+      new SkCipher(encryption, integrity, SecureBytes(encryptionKey.first(cipherKeyLength(encryption))),
+                   aead ? SecureBytes(encryptionKey.last(kGcmSalt)) : SecureBytes(), std::move(hmac)));
+  // Whether NSS takes the key (and, for AES-GCM, makes a context) is known now, not at the
+  // first message; nothing is kept.
+  auto key = cipher->importCipherKey();
+  if (!key) return std::move(key).error();
+  if (aead)
+    if (auto context = cipher->gcmContext(key->get(), CKA_ENCRYPT); !context)
+      return std::move(context).error();
+  return cipher;
 }
 
 std::size_t SkCipher::ivLength() const noexcept {
@@ -144,8 +152,12 @@ Result<std::vector<std::uint8_t>> SkCipher::encryptGcm(std::span<const std::uint
   std::copy(iv.begin(), iv.end(), out.begin());
   unsigned char* ciphertext = out.data() + kGcmExplicitIv;
   unsigned char* tag = ciphertext + plaintext.size();
+  auto key = importCipherKey();
+  if (!key) return std::move(key).error();
+  auto context = gcmContext(key->get(), CKA_ENCRYPT);
+  if (!context) return std::move(context).error();
   int written = 0;
-  if (PK11_AEADOp(gcmEncrypt_.get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
+  if (PK11_AEADOp(context->get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
                   associatedData.data(), static_cast<int>(associatedData.size()), ciphertext, &written,
                   static_cast<int>(plaintext.size()), tag, static_cast<int>(kGcmIcv), plaintext.data(),
                   static_cast<int>(plaintext.size())) != SECSuccess)
@@ -161,9 +173,11 @@ Result<std::vector<std::uint8_t>> SkCipher::encryptCbc(std::span<const std::uint
                                                        std::span<const std::uint8_t> plaintext) {
   std::vector<std::uint8_t> out(protectedLength(plaintext.size()));
   std::copy(iv.begin(), iv.end(), out.begin());
+  auto key = importCipherKey();
+  if (!key) return std::move(key).error();
   SECItem ivItem = itemOf(iv);
   unsigned written = 0;
-  if (PK11_Encrypt(cipherKey_.get(), CKM_AES_CBC, &ivItem, out.data() + iv.size(), &written,
+  if (PK11_Encrypt(key->get(), CKM_AES_CBC, &ivItem, out.data() + iv.size(), &written,
                    static_cast<unsigned>(plaintext.size()), plaintext.data(),
                    static_cast<unsigned>(plaintext.size())) != SECSuccess)
     return fail(transformName(encryption_) + ": encryption failed: " + nssErrorText());
@@ -223,8 +237,12 @@ Result<std::vector<std::uint8_t>> SkCipher::decryptGcm(std::span<const std::uint
   // NSS needs a non-null output pointer even for an empty plaintext.
   unsigned char emptyOutput = 0;
   unsigned char* output = plaintext.empty() ? &emptyOutput : plaintext.data();
+  auto key = importCipherKey();
+  if (!key) return std::move(key).error();
+  auto context = gcmContext(key->get(), CKA_DECRYPT);
+  if (!context) return std::move(context).error();
   PORT_SetError(0);
-  if (PK11_AEADOp(gcmDecrypt_.get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
+  if (PK11_AEADOp(context->get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
                   associatedData.data(), static_cast<int>(associatedData.size()), output, &written,
                   static_cast<int>(plaintext.size()), tag.data(), static_cast<int>(tag.size()),
                   ciphertext.data(), static_cast<int>(ciphertext.size())) != SECSuccess) {
@@ -254,9 +272,11 @@ Result<std::vector<std::uint8_t>> SkCipher::decryptCbc(std::span<const std::uint
   const auto ciphertext = protectedBody.subspan(kAesBlock, covered - kAesBlock);
   std::vector<std::uint8_t> plaintext(ciphertext.size());
   if (ciphertext.empty()) return plaintext;
+  auto key = importCipherKey();
+  if (!key) return std::move(key).error();
   SECItem ivItem = itemOf(iv);
   unsigned written = 0;
-  if (PK11_Decrypt(cipherKey_.get(), CKM_AES_CBC, &ivItem, plaintext.data(), &written,
+  if (PK11_Decrypt(key->get(), CKM_AES_CBC, &ivItem, plaintext.data(), &written,
                    static_cast<unsigned>(plaintext.size()), ciphertext.data(),
                    static_cast<unsigned>(ciphertext.size())) != SECSuccess)
     return fail(transformName(encryption_) + ": decryption failed: " + nssErrorText());

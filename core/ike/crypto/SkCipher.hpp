@@ -33,9 +33,14 @@ namespace ikemesh::ike {
 ///
 ///  - AES-GCM-16 (RFC 5282): SK_e = key | 4-octet salt; nonce = salt | 8-octet explicit IV; the
 ///    explicit IV is a per-instance counter, so never build two instances over the same key in
-///    the same direction. One NSS message context per direction is kept (PK11_AEADOp).
+///    the same direction.
 ///  - AES-CBC + HMAC-SHA2 (RFC 3602, RFC 4868): random 16-octet IV; ICV = HMAC(SK_a,
 ///    associatedData | IV | ciphertext) truncated to half the hash output.
+///
+/// NSS holds no key object or context between messages: SK_e is imported per message. An
+/// imported key is a softoken session object of about 5 KB (its attribute slots), two per IKE
+/// SA and most of an idle IKE SA's memory, while IKE messages are rare (bench/ike_load.sh:
+/// responder memory per IKE SA + CHILD SA); the import costs microseconds per message.
 ///
 /// Not thread-safe: one thread at a time (the IKE SA's).
 class SkCipher {
@@ -73,8 +78,12 @@ class SkCipher {
                                             std::span<const std::uint8_t> protectedBody);
 
  private:
-  SkCipher(EncryptionTransform encryption, IntegAlgorithm integrity, UniqueSymKey cipherKey, SecureBytes salt,
-           UniqueContext gcmEncrypt, UniqueContext gcmDecrypt, std::optional<HmacContext> hmac);
+  SkCipher(EncryptionTransform encryption, IntegAlgorithm integrity, SecureBytes cipherKey, SecureBytes salt,
+           std::optional<HmacContext> hmac);
+  /// SK_e (without the salt) as an NSS key, for one message.
+  Result<UniqueSymKey> importCipherKey() const;
+  /// An AES-GCM message context over `key` for CKA_ENCRYPT or CKA_DECRYPT.
+  Result<UniqueContext> gcmContext(PK11SymKey* key, CK_ATTRIBUTE_TYPE operation) const;
 
   Result<std::vector<std::uint8_t>> encryptGcm(std::span<const std::uint8_t> iv,
                                                std::span<const std::uint8_t> associatedData,
@@ -91,10 +100,8 @@ class SkCipher {
 
   EncryptionTransform encryption_;
   IntegAlgorithm integrity_;
-  UniqueSymKey cipherKey_;
+  SecureBytes cipherKey_;            // SK_e without the AES-GCM salt
   SecureBytes salt_;                 // AES-GCM only
-  UniqueContext gcmEncrypt_;         // AES-GCM only
-  UniqueContext gcmDecrypt_;         // AES-GCM only
   std::optional<HmacContext> hmac_;  // AES-CBC only
   std::uint64_t nextGcmIv_ = 0;
 };

@@ -548,6 +548,12 @@ std::vector<IkeSaInfo> IkeEngine::ikeSas() const {
   return out;
 }
 
+std::optional<IkeSaInfo> IkeEngine::ikeSa(IkeSaSerial serial) const {
+  auto it = sas_.find(serial);
+  if (it == sas_.end()) return std::nullopt;
+  return it->second->info();
+}
+
 std::vector<ChildSaInfo> IkeEngine::childSas() const {
   std::vector<ChildSaInfo> out;
   for (const auto& [serial, sa] : sas_)

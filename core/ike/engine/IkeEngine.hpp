@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -82,6 +83,9 @@ class IkeEngine {
   std::vector<IkeSaInfo> ikeSas() const;
   /// IKE SAs we answered IKE_SA_INIT for whose IKE_AUTH has not come yet (RFC 7296 §2.6).
   std::size_t halfOpenCount() const { return halfOpen_; }
+  /// One IKE SA by serial, without building the whole list (per-event callers: ikeSas() per
+  /// CHILD SA made a handshake O(number of SAs)).
+  std::optional<IkeSaInfo> ikeSa(IkeSaSerial serial) const;
   std::vector<ChildSaInfo> childSas() const;
   const EngineCounters& counters() const { return counters_; }
 

@@ -55,6 +55,20 @@ TEST_F(EngineTest, NullAuthEstablishesIkeSaAndChildSaWithMirroredKeys) {
   EXPECT_EQ(b.engine.counters().rejected, 0u);
 }
 
+TEST_F(EngineTest, IkeSaBySerialIsTheListedSaAndNothingForAnUnknownSerial) {
+  connect();
+  ASSERT_EQ(b.childrenUp.size(), 1u);
+  const auto listed = b.engine.ikeSas();
+  ASSERT_EQ(listed.size(), 1u);
+  auto found = b.engine.ikeSa(b.childrenUp[0].ikeSa);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->serial, listed[0].serial);
+  EXPECT_EQ(found->remote, listed[0].remote);
+  EXPECT_EQ(found->initiatorSpi, listed[0].initiatorSpi);
+  EXPECT_TRUE(found->established);
+  EXPECT_FALSE(b.engine.ikeSa(listed[0].serial + 1000).has_value());
+}
+
 TEST_F(EngineTest, AesCbcProposalsGiveIntegrityKeys) {
   a.connection.ikeProposals = "aes256-sha2_256-modp2048";
   b.connection.ikeProposals = "aes256-sha2_256-modp2048";
