@@ -19,6 +19,10 @@ script=$(realpath "$script")
 cache=${IKEMESH_VM_CACHE:-/var/tmp/ikemesh-vm}
 memory=${IKEMESH_VM_MEMORY:-1024}
 mkdir -p "$cache"
+# ctest runs VM tests side by side: one of them fetches the kernel and builds the initramfs,
+# the others wait for it (a shared lock on the cache until both are in place).
+exec 9>"$cache/.prepare.lock"
+flock 9
 
 log() { printf '[vm %s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
 
@@ -103,6 +107,8 @@ if [[ ! -f $initrd || $init_source -nt $initrd ]]; then
   mv "$initrd.tmp" "$initrd"
   rm -rf "$root"
 fi
+flock -u 9
+exec 9>&-
 
 # The job: what the guest runs, where its modules are, the environment to keep.
 job=$(mktemp -d "$cache/job.XXXXXX")

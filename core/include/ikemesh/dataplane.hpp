@@ -160,6 +160,8 @@ class Dataplane {
   /// Installs one direction of a CHILD_SA, and for outbound SAs the policy that sends the
   /// selectors' traffic into it. Packets held by a trap for these selectors leave now.
   virtual Result<void> addSa(const SaParams& params) = 0;
+  /// Removes one SA. An SA that is already gone (deleted before, or removed by the kernel at
+  /// its hard lifetime) may be reported as an error or as success.
   virtual Result<void> deleteSa(const SaRef& sa) = 0;
   virtual Result<SaCounters> counters(const SaRef& sa) = 0;
 

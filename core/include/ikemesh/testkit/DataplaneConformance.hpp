@@ -133,7 +133,10 @@ inline std::vector<std::string> checkDataplaneConformance(Dataplane& dataplane, 
     const std::string name = params.direction == SaDirection::Inbound ? "inbound SA" : "outbound SA";
     if (auto deleted = dataplane.deleteSa(params.ref); !deleted)
       fail("deleteSa(" + name + ") failed: " + deleted.error().message);
-    if (dataplane.deleteSa(params.ref)) fail("deleteSa(" + name + ") succeeded twice");
+    // A second delete may succeed (a kernel removes an SA itself at its hard lifetime, so
+    // deleting what is gone is not an error there) or fail with a message; never crash.
+    if (auto again = dataplane.deleteSa(params.ref); !again && again.error().message.empty())
+      fail("deleteSa(" + name + ") of a deleted SA failed without a message");
     if (dataplane.counters(params.ref)) fail("counters() of a deleted " + name + " succeeded");
   }
 
