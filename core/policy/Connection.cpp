@@ -49,7 +49,8 @@ std::string_view toString(DataplaneChoice value) {
 bool Connection::answersOpportunisticIke() const {
   if (type != ConnectionType::Passthrough || !right.isGroup()) return false;
   auto peerAuth = rightAuth ? std::vector<std::string>{*rightAuth} : authBy;
-  return std::any_of(peerAuth.begin(), peerAuth.end(), [](const std::string& method) { return method != "never"; });
+  return std::any_of(peerAuth.begin(), peerAuth.end(),
+                     [](const std::string& method) { return method != "never"; });
 }
 
 std::optional<std::string> Connection::value(std::string_view key) const {

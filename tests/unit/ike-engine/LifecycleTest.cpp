@@ -166,13 +166,15 @@ TEST_F(EngineTest, ARetiredChildSaStopsSendingAtOnceAndReceivesUntilTheDeleteIsA
   const auto oldIn = a.childrenUp[0].inboundSpi;
   const auto oldOut = a.childrenUp[0].outboundSpi;
   network.filter = [&](const Datagram& datagram) {
-    return a.childrenUp.size() >= 2 && datagram.from.address == b.endpoint.address ? Fate::Hold : Fate::Deliver;
+    return a.childrenUp.size() >= 2 && datagram.from.address == b.endpoint.address ? Fate::Hold
+                                                                                   : Fate::Deliver;
   };
   ASSERT_TRUE(a.engine.rekeyChildSa(serial, oldIn));
   network.settle();
   ASSERT_EQ(a.childrenUp.size(), 2u);
   EXPECT_EQ(a.recorder.find(oldOut, SaDirection::Outbound), nullptr) << "still sending on the retired SA";
-  EXPECT_NE(a.recorder.find(oldIn, SaDirection::Inbound), nullptr) << "the retired SA stopped receiving early";
+  EXPECT_NE(a.recorder.find(oldIn, SaDirection::Inbound), nullptr)
+      << "the retired SA stopped receiving early";
   network.filter = nullptr;
   network.releaseHeld(false);
   EXPECT_EQ(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
