@@ -36,6 +36,8 @@ IKEMESH_BUILD=$(cd "${1:-$source_dir/build}" && pwd)
 export IKEMESH_BUILD
 # shellcheck source=SCRIPTDIR/../tests/lib/netns.sh
 source "$source_dir/tests/lib/netns.sh"
+# shellcheck source=SCRIPTDIR/../tests/lib/strongswan.sh
+source "$source_dir/tests/lib/strongswan.sh"
 
 reps=${REPS:-3}
 handshakes=${HANDSHAKES:-600}
@@ -44,7 +46,7 @@ latency_n=${LATENCY_N:-20}
 mem_counts=${MEM_COUNTS-1000 10000}
 auths=${AUTHS:-ecdsa rsa null}
 generator="$IKEMESH_BUILD/bench/ike_load_generator"
-charon_bin=/usr/lib/ipsec/charon
+charon_bin=$IKM_CHARON
 ((EUID == 0)) || ikm_fail "run as root (it creates network namespaces)"
 for tool in swanctl unshare taskset certutil pk12util openssl; do
   command -v "$tool" >/dev/null || ikm_fail "$tool is missing: run scripts/install-deps.sh"
@@ -176,45 +178,16 @@ start_ikemesh() {
   taskset -a -p -c "$resp_cpu" "$RESP_PID" >/dev/null
 }
 
-# start_charon AUTH: charon (kernel-libipsec) responder in -r with a private /run; sets RESP_PID.
+# start_charon AUTH: charon (kernel-libipsec) responder in -r, started by the recipe the interop
+# tests use (tests/lib/strongswan.sh), logging nothing; sets RESP_PID.
 start_charon() {
   local auth=$1 dir
   run_seq=$((run_seq + 1))
   dir="$IKM_TMP/charon-$run_seq"
-  mkdir -p "$dir/run"
+  mkdir -p "$dir"
   cp -r "$IKM_TMP/certs-$auth/swanctl" "$dir/swanctl"
-  cat >"$dir/strongswan.conf" <<EOF
-charon {
-  # What a certificate responder with userspace ESP needs. kernel-libipsec before
-  # kernel-netlink: the first loaded provides the SAs; this kernel has no XFRM ESP.
-  load = random nonce openssl pem pkcs1 pkcs8 x509 constraints pubkey kdf hmac sha2 socket-default kernel-libipsec kernel-netlink vici
   # As ikemeshd: demand cookies only far above the generator's concurrency.
-  cookie_threshold = 1000
-  filelog {
-    bench {
-      path = $dir/charon.log
-      time_format = %T
-      default = 0
-    }
-  }
-  syslog {
-  }
-  plugins {
-    kernel-netlink {
-      fwmark = !0x42
-    }
-    socket-default {
-      fwmark = 0x42
-    }
-    kernel-libipsec {
-      allow_peer_ts = yes
-    }
-    vici {
-      socket = unix://$dir/charon.vici
-    }
-  }
-}
-EOF
+  echo "cookie_threshold = 1000" >"$dir/extra.conf"
   cat >"$dir/swanctl/swanctl.conf" <<EOF
 connections {
   load {
@@ -242,13 +215,11 @@ connections {
   }
 }
 EOF
-  STRONGSWAN_CONF="$dir/strongswan.conf" ip netns exec "$ns_r" unshare --mount --propagation private \
-    sh -c 'mount --bind "$0" /run && exec "$@"' "$dir/run" "$charon_bin" >"$dir/stdout.log" 2>&1 &
-  RESP_PID=$!
-  ikm_track "$RESP_PID"
-  swanctl_r() { ip netns exec "$ns_r" swanctl "$1" --uri "unix://$dir/charon.vici" "${@:2}" 2>>"$dir/swanctl.err"; }
-  ikm_wait_for 20 "charon's vici socket" swanctl_r --stats
-  swanctl_r --load-all --file "$dir/swanctl/swanctl.conf" >"$dir/load.log" 2>&1 ||
+  # What a certificate responder with userspace ESP needs (no updown, gcm, gmp, revocation).
+  IKM_SS_LOG_DEFAULT=0 IKM_SS_LOG_IKE=0 ikm_strongswan_start "charon-$run_seq" "$ns_r" \
+    "random nonce openssl pem pkcs1 pkcs8 x509 constraints pubkey kdf hmac sha2 socket-default kernel-libipsec kernel-netlink vici"
+  RESP_PID=$IKM_SS_PID
+  ikm_swanctl "$dir" "$ns_r" --load-all --file "$dir/swanctl/swanctl.conf" >"$dir/load.log" 2>&1 ||
     ikm_fail "swanctl --load-all: $(cat "$dir/load.log")"
   taskset -a -p -c "$resp_cpu" "$RESP_PID" >/dev/null
 }

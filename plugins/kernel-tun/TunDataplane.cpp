@@ -973,10 +973,7 @@ void TunDataplane::receiveLoop() {
       inner -= header;
       innerLength += header;
     } else {
-      // RFC 4301 §5.2: the inner addresses must be those the SA was negotiated for.
-      auto headers = PacketHeaders::parse({inner, innerLength});
-      if (!headers || !inSelectors(sa.remoteSelectors, headers->source) ||
-          !inSelectors(sa.localSelectors, headers->destination)) {
+      if (!carriesItsOwnTraffic(sa, {inner, innerLength})) {
         counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
         return;
       }
@@ -1048,15 +1045,18 @@ std::optional<std::span<std::uint8_t>> TunDataplane::openEsp(InboundSa& sa, std:
     inner -= header;
     innerLength += header;
   } else {
-    // RFC 4301 §5.2: the inner addresses must be those the SA was negotiated for.
-    auto headers = PacketHeaders::parse({inner, innerLength});
-    if (!headers || !inSelectors(sa.remoteSelectors, headers->source) ||
-        !inSelectors(sa.localSelectors, headers->destination)) {
+    if (!carriesItsOwnTraffic(sa, {inner, innerLength})) {
       counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
       return std::nullopt;
     }
   }
   return std::span<std::uint8_t>(inner, innerLength);
+}
+
+bool TunDataplane::carriesItsOwnTraffic(const InboundSa& sa, std::span<const std::uint8_t> inner) {
+  auto headers = PacketHeaders::parse(inner);
+  return headers && inSelectors(sa.remoteSelectors, headers->source) &&
+         inSelectors(sa.localSelectors, headers->destination);
 }
 
 void TunDataplane::keepEarly(std::uint32_t spi, const std::uint8_t* data, std::size_t length) {

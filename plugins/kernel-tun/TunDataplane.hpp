@@ -172,6 +172,9 @@ class TunDataplane final : public Dataplane {
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
   void checkLifetimes();
 
+  /// Whether a tunnel-mode inner packet's addresses are those `sa` was negotiated for
+  /// (RFC 4301 §5.2).
+  static bool carriesItsOwnTraffic(const InboundSa& sa, std::span<const std::uint8_t> inner);
   /// Decrypts one ESP packet of `sa` in place (`data` has kReceiveHeadroom octets before it);
   /// returns the inner packet, or nothing when it is rejected. Callers hold stateMutex_.
   std::optional<std::span<std::uint8_t>> openEsp(InboundSa& sa, std::uint8_t* data, std::size_t length);

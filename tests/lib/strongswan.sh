@@ -42,7 +42,8 @@ ikm_private_run() {
 # NS; returns once its vici socket answers. LOAD replaces the default plugin list. Sets
 # IKM_SS_PID (charon's PID) and IKM_SS_DIR ($IKM_TMP/NAME: charon.log, charon.vici,
 # swanctl.err, and the swanctl folder). Extra settings for the charon section can be put in $IKM_SS_DIR/extra.conf
-# before the call.
+# before the call. IKM_SS_LOG_DEFAULT (1) and IKM_SS_LOG_IKE (2) set the log levels (a benchmark
+# wants 0: logging costs charon CPU).
 ikm_strongswan_start() {
   local name=$1 ns=$2
   local load=${3:-random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey kdf hmac sha2 gcm aes gmp socket-default kernel-libipsec kernel-netlink updown vici}
@@ -56,8 +57,8 @@ charon {
     test {
       path = $dir/charon.log
       time_format = %T
-      default = 1
-      ike = 2
+      default = ${IKM_SS_LOG_DEFAULT:-1}
+      ike = ${IKM_SS_LOG_IKE:-2}
       flush_line = yes
     }
   }
