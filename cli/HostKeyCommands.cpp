@@ -89,13 +89,7 @@ Result<void> openDatabase(const std::string& nssdir, bool readOnly) {
 }
 
 Result<UniquePrivateKey> findHostKey(PK11SlotInfo* slot) {
-  SECKEYPrivateKeyList* keys = PK11_ListPrivKeysInSlot(slot, const_cast<char*>(kHostKeyNickname), nullptr);
-  UniquePrivateKey found;
-  if (keys) {
-    SECKEYPrivateKeyListNode* node = PRIVKEY_LIST_HEAD(keys);
-    if (!PRIVKEY_LIST_END(node, keys)) found.reset(SECKEY_CopyPrivateKey(node->key));
-    SECKEY_DestroyPrivateKeyList(keys);
-  }
+  UniquePrivateKey found = findPrivateKey(slot, kHostKeyNickname);
   if (!found)
     return fail("no host key '" + std::string(kHostKeyNickname) + "' (make one with `ikemesh newhostkey`)");
   return found;

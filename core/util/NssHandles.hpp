@@ -73,4 +73,15 @@ inline std::string nssErrorText() {
   return result;
 }
 
+/// The first private key in `slot` with nickname `nickname`; empty when there is none.
+inline UniquePrivateKey findPrivateKey(PK11SlotInfo* slot, const char* nickname) {
+  UniquePrivateKey found;
+  SECKEYPrivateKeyList* keys = PK11_ListPrivKeysInSlot(slot, const_cast<char*>(nickname), nullptr);
+  if (!keys) return found;
+  SECKEYPrivateKeyListNode* node = PRIVKEY_LIST_HEAD(keys);
+  if (!PRIVKEY_LIST_END(node, keys)) found.reset(SECKEY_CopyPrivateKey(node->key));
+  SECKEY_DestroyPrivateKeyList(keys);
+  return found;
+}
+
 }  // namespace ikemesh

@@ -89,14 +89,7 @@ Result<UniquePrivateKey> NssDatabase::privateKey(CERTCertificate* certificate) c
 }
 
 Result<UniquePrivateKey> NssDatabase::privateKey(const std::string& nickname) const {
-  SECKEYPrivateKeyList* keys =
-      PK11_ListPrivKeysInSlot(slot_.get(), const_cast<char*>(nickname.c_str()), nullptr);
-  UniquePrivateKey found;
-  if (keys) {
-    SECKEYPrivateKeyListNode* node = PRIVKEY_LIST_HEAD(keys);
-    if (!PRIVKEY_LIST_END(node, keys)) found.reset(SECKEY_CopyPrivateKey(node->key));
-    SECKEY_DestroyPrivateKeyList(keys);
-  }
+  UniquePrivateKey found = findPrivateKey(slot_.get(), nickname.c_str());
   if (!found)
     return fail("no private key with nickname '" + nickname + "' in " + directory_ +
                 " (ikemesh newhostkey makes one)");

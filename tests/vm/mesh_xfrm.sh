@@ -15,23 +15,8 @@ cp -r "$IKEMESH_SOURCE/tests/data/xfrm-mesh" "$etc"
 plugins="$IKM_TMP/plugins"
 mkdir -p "$plugins"
 ln -s "$IKEMESH_BUILD/plugins/ikemesh-auth-null.so" "$IKEMESH_BUILD/plugins/ikemesh-kernel-xfrm.so" "$plugins/"
-trap 'ikm_dump_logs; ikm_cleanup' EXIT
-# The guest's files vanish with it: on failure, the logs, the kernel's view and the capture
-# go to the console.
-ikm_dump_logs() {
-  ((IKM_FAILED)) || return 0
-  local log node
-  for log in "$IKM_TMP"/n*/daemon.log; do
-    echo "---- $log" >&2
-    tail -40 "$log" >&2
-  done
-  for node in n1 n2; do
-    echo "---- $node: ip -s xfrm state; ip xfrm policy" >&2
-    ip netns exec "$(ikm_nsname "$node")" ip -s xfrm state >&2 2>/dev/null
-    ip netns exec "$(ikm_nsname "$node")" ip xfrm policy >&2 2>/dev/null
-  done
-  [[ -f $IKM_TMP/lan.pcap ]] && tcpdump -n -r "$IKM_TMP/lan.pcap" 2>/dev/null | tail -30 >&2
-}
+source "$IKEMESH_SOURCE/tests/vm/vm-lib.sh"
+trap 'ikm_vm_dump_on_failure n1 n2; ikm_cleanup' EXIT
 
 ikm_lan
 lan=$(ikm_nsname lan)

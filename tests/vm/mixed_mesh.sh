@@ -9,19 +9,8 @@
 [[ -n ${IKEMESH_IN_VM:-} ]] || exec bash "${IKEMESH_SOURCE:?}/tests/vm/run-in-vm.sh" "$0" "$@"
 source "$IKEMESH_TEST_LIB"
 ikm_init mixed-mesh
-trap 'dump_on_failure; ikm_cleanup' EXIT
-dump_on_failure() {
-  ((IKM_FAILED)) || return 0
-  local log
-  for log in "$IKM_TMP"/*/daemon.log; do
-    echo "---- $log" >&2
-    tail -30 "$log" >&2
-  done
-  echo "---- n1: ip -s xfrm state; ip xfrm policy" >&2
-  ip netns exec "$(ikm_nsname n1)" ip -s xfrm state >&2 2>/dev/null
-  ip netns exec "$(ikm_nsname n1)" ip xfrm policy >&2 2>/dev/null
-  for pcap in "$IKM_TMP"/*.pcap; do [[ -f $pcap ]] && tcpdump -n -r "$pcap" 2>/dev/null | tail -20 >&2; done
-}
+source "$IKEMESH_SOURCE/tests/vm/vm-lib.sh"
+trap 'ikm_vm_dump_on_failure n1 n2; ikm_cleanup' EXIT
 
 # One plugin folder and one mesh.conf per node: the same conn, each node's dataplane.
 for node in n1 n2; do

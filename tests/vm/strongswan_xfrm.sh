@@ -38,17 +38,8 @@ source "$IKEMESH_TEST_LIB"
 ikm_init strongswan-xfrm
 charon=/usr/lib/ipsec/charon
 [[ -x $charon ]] || ikm_fail "$charon is missing (strongswan-charon)"
-trap 'dump_on_failure; ikm_cleanup' EXIT
-dump_on_failure() {
-  ((IKM_FAILED)) || return 0
-  echo "---- ikemeshd" >&2
-  tail -40 "$IKM_TMP/n1/daemon.log" >&2
-  echo "---- charon" >&2
-  tail -60 "$IKM_TMP/strongswan/charon.log" >&2
-  echo "---- n1: ip -s xfrm state; ip xfrm policy" >&2
-  ip netns exec "$(ikm_nsname n1)" ip xfrm state >&2 2>/dev/null
-  ip netns exec "$(ikm_nsname n1)" ip xfrm policy >&2 2>/dev/null
-}
+source "$IKEMESH_SOURCE/tests/vm/vm-lib.sh"
+trap 'ikm_vm_dump_on_failure n1; ikm_cleanup' EXIT
 
 certs="$IKM_TMP/certs"
 cp -r "${IKEMESH_VM_CERTS:?}" "$certs"
