@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "NssCommands.hpp"
 
+#include "CertutilListing.hpp"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -14,7 +16,6 @@
 #include <algorithm>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include <ikemesh/result.hpp>
 
@@ -78,43 +79,13 @@ int usageError(const std::string& verb, const std::string& message) {
   return 2;
 }
 
-/// One line of `certutil -L`: the nickname and the trust attributes "SSL,S/MIME,JAR/XPI".
-struct Listed {
-  std::string nickname;
-  std::string trust;
-  bool hasKey() const { return trust.find('u') != std::string::npos; }
-  /// certutil(1): C is a CA trusted for server certificates, T for client certificates.
-  bool trustedCa() const {
-    const auto ssl = trust.substr(0, trust.find(','));
-    return ssl.find_first_of("CT") != std::string::npos;
-  }
-};
-
-std::vector<Listed> parseListing(const std::string& listing) {
-  std::vector<Listed> out;
-  std::istringstream lines(listing);
-  std::string line;
-  bool body = false;
-  while (std::getline(lines, line)) {
-    if (line.find("SSL,S/MIME,JAR/XPI") != std::string::npos) {
-      body = true;  // the second header line; one certificate per line follows
-      continue;
-    }
-    const auto end = line.find_last_not_of(' ');
-    if (!body || end == std::string::npos) continue;
-    const auto split = line.find_last_of(' ', end);
-    if (split == std::string::npos) continue;
-    const auto nameEnd = line.find_last_not_of(' ', split);
-    out.push_back({line.substr(0, nameEnd + 1), line.substr(split + 1, end - split)});
-  }
-  return out;
-}
+using Listed = ListedCertificate;
 
 Result<std::vector<Listed>> listCertificates(const std::string& nssdir, std::string* raw = nullptr) {
   auto run = runTool("certutil", {"-L", "-d", sqlDirectory(nssdir)});
   if (!run.ok()) return fail("certutil -L -d " + sqlDirectory(nssdir).toStdString() + ": " + run.said());
   if (raw) *raw = run.out;
-  return parseListing(run.out);
+  return parseCertutilListing(run.out);
 }
 
 /// The value of `--name VALUE` / `--name=VALUE` at `i`, advancing `i`; nullopt when absent.
