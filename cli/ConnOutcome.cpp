@@ -25,13 +25,14 @@ std::string serials(const QJsonArray& list) {
 bool outcomeReached(const std::string& verb, const QJsonObject& status, qint64 attempt) {
   if (verb == "up")
     return status["outcomeAttempt"].toInteger() >= attempt && status["phase"].toString() != "negotiating";
-  if (verb == "down") return status["ikeSas"].toInteger() == 0;
+  if (verb == "down" || verb == "delete") return status["ikeSas"].toInteger() == 0;
   return true;
 }
 
 bool outcomeSucceeded(const std::string& verb, const QJsonObject& status) {
   if (verb == "up") return status["phase"].toString() == "established";
-  if (verb == "down" || verb == "delete") return status["ikeSas"].toInteger() == 0;
+  if (verb == "down") return status["ikeSas"].toInteger() == 0;
+  if (verb == "delete") return status["ikeSas"].toInteger() == 0 && !status["loaded"].toBool();
   if (verb == "ondemand") return status["routed"].toBool();
   if (verb == "unroute") return !status["routed"].toBool();
   if (verb == "add") return status["loaded"].toBool();

@@ -10,8 +10,8 @@
 namespace ikemesh::cli {
 
 /// Whether `status` (the daemon's `connstatus` of the conn) is the end of `verb`: for `up`, an
-/// outcome of attempt `attempt` or later that is not "negotiating"; for `down`, no IKE SA
-/// left; the other verbs end with their answer.
+/// outcome of attempt `attempt` or later that is not "negotiating"; for `down` and
+/// `delete`, no IKE SA left; the other verbs end with their answer.
 bool outcomeReached(const std::string& verb, const QJsonObject& status, qint64 attempt);
 
 /// Whether the outcome is a success (the exit status is 0 then).

@@ -217,7 +217,7 @@ int runConnVerb(ControlClient& client, const std::string& verb, const QJsonObjec
   if (async) return print(true, cli::startedLine(verb, answer), answer);
   QJsonObject status = answer;
   bool timedOut = false;
-  if (verb == "up" || verb == "down") {
+  if (verb == "up" || verb == "down" || verb == "delete") {
     const auto attempt = answer["attempt"].toInteger();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
     for (;;) {

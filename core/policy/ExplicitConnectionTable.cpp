@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <limits>
+#include <tuple>
 
 namespace ikemesh::policy {
 
@@ -42,10 +42,17 @@ int fit(const std::vector<TrafficSelector>& offered, const std::vector<IpPrefix>
   return worst;
 }
 
-int shortestPrefix(const std::vector<IpPrefix>& prefixes) {
-  int shortest = std::numeric_limits<int>::max();
-  for (const auto& prefix : prefixes) shortest = std::min(shortest, prefix.length());
-  return prefixes.empty() ? 0 : shortest;
+// How closely `subnets` fit an offer: for each offered selector the longest subnet that meets
+// it, summed. The conn with the tighter subnets is the one the offer was written for.
+int tightness(const std::vector<TrafficSelector>& offered, const std::vector<IpPrefix>& subnets) {
+  int total = 0;
+  for (const auto& selector : offered) {
+    int longest = 0;
+    for (const auto& subnet : subnets)
+      if (overlaps(selectorFor(subnet), selector)) longest = std::max(longest, subnet.length());
+    total += longest;
+  }
+  return total;
 }
 
 }  // namespace
@@ -237,7 +244,7 @@ ExplicitChoice ExplicitConnectionTable::forSelectors(
     const std::vector<TrafficSelector>& offeredR,
     const std::function<bool(const ExplicitConnection&)>& usable) const {
   ExplicitChoice choice;
-  int bestRank = -1;
+  std::tuple<int, int, int> bestRank{-1, -1, -1};
   for (const auto* c : forPeer(ikeLocal, peer)) {
     if (!usable(*c)) continue;
     // TSi is the initiator's side: the peer's subnets; TSr ours (RFC 7296 §2.9).
@@ -255,10 +262,10 @@ ExplicitChoice ExplicitConnectionTable::forSelectors(
         choice.why = "conn '" + c->name + "': the offer is wider than its subnets and narrowing=no";
       continue;
     }
-    // Exact before narrowed, then the more specific (longer shortest prefix on both sides).
-    const int rank = (exact ? 1 << 20 : 0) + shortestPrefix(c->remoteSubnets) * 256 +
-                     shortestPrefix(c->localSubnetsFor(ikeLocal));
-    if (rank > bestRank) {
+    // Exact before narrowed, then the tighter fit, the peer's side first; file order last.
+    const auto rank = std::make_tuple(exact ? 1 : 0, tightness(offeredI, c->remoteSubnets),
+                                      tightness(offeredR, c->localSubnetsFor(ikeLocal)));
+    if (!choice.connection || rank > bestRank) {
       bestRank = rank;
       choice.connection = c;
       choice.exact = exact;

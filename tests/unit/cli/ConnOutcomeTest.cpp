@@ -90,6 +90,11 @@ TEST(ConnOutcome, RouteAddDelete) {
   EXPECT_EQ(outcomeLine("add", status),
             "add: \"s2s\" loaded from /etc/ikemesh/ipsec.conf:4 (auto=start, right=192.0.2.2)");
   status["deleted"] = QJsonArray{3, 5};
+  status["loaded"] = false;
+  EXPECT_FALSE(outcomeReached("delete", status, 0)) << "its IKE SA is still there";
+  status["ikeSas"] = 0;
+  EXPECT_TRUE(outcomeReached("delete", status, 0));
+  EXPECT_TRUE(outcomeSucceeded("delete", status));
   EXPECT_EQ(outcomeLine("delete", status),
             "delete: \"s2s\" deleted, IKE SA #3, #5 deleted; ikemesh add s2s loads it again");
 }
