@@ -230,7 +230,7 @@ int runConnVerb(ControlClient& client, const std::string& verb, const QJsonObjec
         timedOut = true;
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
   if (answer.contains("deleted")) status["deleted"] = answer["deleted"];

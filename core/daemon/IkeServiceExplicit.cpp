@@ -139,7 +139,8 @@ std::vector<ike::IkeSaSerial> IkeService::deleteExplicitSas(const std::string& n
 void IkeService::scheduleRetry(const std::string& name, bool afterDelete) {
   auto it = explicit_.find(name);
   const auto* config = policy_ ? policy_->config.find(name) : nullptr;
-  if (it == explicit_.end() || !config || !it->second.keepUp || !it->second.loaded) return;
+  // Stopping: the engine reports every SA it drops as a failure, which is no reason to retry.
+  if (shutDown_ || it == explicit_.end() || !config || !it->second.keepUp || !it->second.loaded) return;
   auto& state = it->second;
   ++state.failures;
   // keyingtries= (0: %forever) bounds the attempts in a row, as in Libreswan.

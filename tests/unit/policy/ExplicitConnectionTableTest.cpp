@@ -77,6 +77,16 @@ TEST(ExplicitConnectionTable, AnUnresolvableHostnameNamesTheConnsLine) {
       "known");
 }
 
+TEST(ExplicitConnectionTable, GetaddrinfoResolvesWhatTheHostKnows) {
+  // localhost is in every /etc/hosts; a numeric name is an address already.
+  auto local = resolveWithGetaddrinfo("localhost");
+  ASSERT_TRUE(local) << local.error().message;
+  EXPECT_TRUE(*local == ip("127.0.0.1") || *local == ip("::1")) << local->toString();
+  auto literal = resolveWithGetaddrinfo("192.0.2.7");
+  ASSERT_TRUE(literal);
+  EXPECT_EQ(*literal, ip("192.0.2.7"));
+}
+
 TEST(ExplicitConnectionTable, MixedFamiliesAreErrors) {
   auto built =
       ExplicitConnectionTable::build(load("conn a\n\tauto=add\n\tleft=192.0.2.1\n\tright=v6.example\n"
