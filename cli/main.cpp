@@ -182,7 +182,7 @@ std::string usage() {
       "  --json       print the daemon's answer as JSON\n"
       "  --libreswan-prefix  status lines behind Libreswan's codes (006 for trafficstatus)\n"
       "  --async      up, down, ...: return once the daemon took the request, without the outcome\n"
-      "  --timeout S  up, down: how long to wait for the outcome (default 30)\n\n"
+      "  --timeout S  up, down, delete: how long to wait for the outcome (default 30)\n\n"
       "Commands:\n";
   for (const auto& [name, command] : commands()) {
     char line[160];
