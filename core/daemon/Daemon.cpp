@@ -268,10 +268,7 @@ Result<QJsonObject> Daemon::explainPolicy(const QJsonObject& args) const {
                              static_cast<std::uint16_t>(args.value("peerPort").toInt())};
   auto explanation = policy_->table.explain(query);
   IpPrefix matched;
-  const auto* chosen = ike_->explicitFor(local, *peer);
-  if (chosen)
-    for (const auto& subnet : chosen->remoteSubnets)
-      if (subnet.contains(*peer) && subnet.length() >= matched.length()) matched = subnet;
+  const auto* chosen = ike_->explicitFor(local, *peer, &matched);
   QJsonObject result{
       {"text", QString::fromStdString(policy::explainPrecedence(chosen, matched, explanation))},
       {"from", QString::fromStdString(local.toString())},

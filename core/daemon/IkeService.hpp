@@ -76,7 +76,9 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   Result<QJsonObject> explicitDelete(const std::string& name);
   /// The explicit conn that takes traffic from `local` to `peer` before any group: loaded, and
   /// with its trap in or kept up; null when none does.
-  const policy::ExplicitConnection* explicitFor(const IpAddress& local, const IpAddress& peer) const;
+  /// `matched` gets the conn's rightsubnet that holds `peer`.
+  const policy::ExplicitConnection* explicitFor(const IpAddress& local, const IpAddress& peer,
+                                                IpPrefix* matched = nullptr) const;
   /// One conn's state, or every explicit conn's when `name` is empty.
   Result<QJsonObject> explicitStatus(const std::string& name) const;
 
@@ -165,6 +167,8 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   void listenTo(Dataplane& dataplane, const std::string& connection);
   // IkeServiceExplicit.cpp
   bool isExplicit(const std::string& connection) const;
+  /// Our IKE address for the conn: left=, else the source address of the route to right=.
+  Result<IpAddress> ikeLocalOf(const policy::ExplicitConnection& connection) const;
   /// Starts (or joins) a negotiation of the conn; `why` goes to the log.
   Result<ike::IkeSaSerial> initiateExplicit(const policy::ExplicitConnection& connection,
                                             const std::string& why);

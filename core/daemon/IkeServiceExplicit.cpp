@@ -33,15 +33,18 @@ bool IkeService::isExplicit(const std::string& connection) const {
   return policy_ && policy_->explicitConnections.find(connection) != nullptr;
 }
 
-const policy::ExplicitConnection* IkeService::explicitFor(const IpAddress& local,
-                                                          const IpAddress& peer) const {
+const policy::ExplicitConnection* IkeService::explicitFor(const IpAddress& local, const IpAddress& peer,
+                                                          IpPrefix* matched) const {
   if (!policy_) return nullptr;
   // The initiator's precedence: a loaded conn whose trap is in or which is kept up takes its
   // traffic before any group does.
-  return policy_->explicitConnections.forTraffic(local, peer, [this](const policy::ExplicitConnection& c) {
-    auto it = explicit_.find(c.name);
-    return it != explicit_.end() && it->second.loaded && (!it->second.traps.empty() || it->second.keepUp);
-  });
+  return policy_->explicitConnections.forTraffic(
+      local, peer,
+      [this](const policy::ExplicitConnection& c) {
+        auto it = explicit_.find(c.name);
+        return it != explicit_.end() && it->second.loaded && (!it->second.traps.empty() || it->second.keepUp);
+      },
+      matched);
 }
 
 Result<const policy::ExplicitConnection*> IkeService::knownExplicit(const std::string& verb,
@@ -56,22 +59,22 @@ Result<const policy::ExplicitConnection*> IkeService::knownExplicit(const std::s
               " loads it from the config)");
 }
 
+Result<IpAddress> IkeService::ikeLocalOf(const policy::ExplicitConnection& connection) const {
+  if (connection.local) return *connection.local;
+  auto source = sourceAddressFor(connection.peer);
+  if (!source) return fail("no route to right=" + connection.peer.toString() + ": " + source.error().message);
+  return *source;
+}
+
 Result<ike::IkeSaSerial> IkeService::initiateExplicit(const policy::ExplicitConnection& connection,
                                                       const std::string& why) {
   const auto* config = policy_ ? policy_->config.find(connection.name) : nullptr;
   if (!config) return fail("conn '" + connection.name + "' is not in the configuration");
-  IpAddress local;
-  if (connection.local) {
-    local = *connection.local;
-  } else {
-    auto source = sourceAddressFor(connection.peer);
-    if (!source)
-      return fail("no route to right=" + connection.peer.toString() + ": " + source.error().message);
-    local = *source;
-  }
+  auto local = ikeLocalOf(connection);
+  if (!local) return std::move(local).error();
   auto& state = explicit_[connection.name];
   if (auto* dataplane = dataplaneOf(*config)) listenTo(*dataplane, connection.name);
-  auto serial = engine_->initiate(viewOf(*config), {local, 500}, {connection.peer, 500});
+  auto serial = engine_->initiate(viewOf(*config), {*local, 500}, {connection.peer, 500});
   if (!serial) return serial;
   ++state.attempt;
   // An IKE SA that is already up answers `up` at once; a new one is under way.
@@ -95,17 +98,11 @@ Result<void> IkeService::routeExplicit(const policy::ExplicitConnection& connect
   auto* dataplane = config ? dataplaneOf(*config) : nullptr;
   if (!dataplane) return fail("conn '" + connection.name + "': no dataplane is loaded for it");
   listenTo(*dataplane, connection.name);
-  IpAddress local;
-  if (connection.local) {
-    local = *connection.local;
-  } else if (auto source = sourceAddressFor(connection.peer)) {
-    local = *source;
-  } else {
-    return fail("conn '" + connection.name + "': no route to right=" + connection.peer.toString());
-  }
+  auto local = ikeLocalOf(connection);
+  if (!local) return fail("conn '" + connection.name + "': " + local.error().message);
   // One trap per pair of subnets of one address family (RFC 4301 §4.4.1: an SPD entry per
   // selector pair).
-  for (const auto& ours : connection.localSubnetsFor(local)) {
+  for (const auto& ours : connection.localSubnetsFor(*local)) {
     for (const auto& theirs : connection.remoteSubnets) {
       if (ours.address().family() != theirs.address().family()) continue;
       auto id = dataplane->installTrap(PolicySpec{connection.name, ours, theirs});
