@@ -410,6 +410,7 @@ void IkeService::childSaDown(const ike::ChildSaInfo& child, const std::string& r
   }
   logger_.info(kTag, "CHILD SA " + hexSpi(child.inboundSpi) + " of #" + std::to_string(child.ikeSa) +
                          " down: " + reason);
+  explicitChildDown(child);
 }
 
 void IkeService::initiationFailed(const std::string& connection, const ike::Endpoint& remote,

@@ -184,6 +184,9 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   /// After a reload or `add`: new conns loaded, changed ones restarted, removed ones taken down.
   void reconcileExplicit();
   void explicitChildUp(const ike::ChildSaInfo& child, std::uint64_t childSerial);
+  /// A CHILD SA of an explicit conn went while its IKE SA stays (the peer deleted only the
+  /// CHILD SA): a conn that is kept up asks for a new one.
+  void explicitChildDown(const ike::ChildSaInfo& child);
   bool explicitInitiationFailed(const std::string& connection, const std::string& reason);
   void explicitIkeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reason);
   QJsonObject explicitJson(const policy::ExplicitConnection& connection, const ExplicitState& state) const;

@@ -408,6 +408,27 @@ void IkeService::explicitChildUp(const ike::ChildSaInfo& child, std::uint64_t ch
   state.outcomeAttempt = state.attempt;
 }
 
+void IkeService::explicitChildDown(const ike::ChildSaInfo& child) {
+  if (!explicit_.count(child.connection)) return;
+  // Decided once the current event is over: when the IKE SA goes too (its DELETE, `down`),
+  // ikeSaDeleted has handled it by then; a rekeyed CHILD SA has its successor in place.
+  host_->postToMain([this, name = child.connection, ikeSa = child.ikeSa] {
+    auto it = explicit_.find(name);
+    if (shutDown_ || it == explicit_.end()) return;
+    auto& state = it->second;
+    auto sa = engine_->ikeSa(ikeSa);
+    if (!sa || !sa->established || newestChildOf(ikeSa) || state.ikeSa != ikeSa ||
+        state.phase != "established")
+      return;
+    state.phase = "down";
+    state.reason = "its CHILD SA was deleted, IKE SA #" + std::to_string(ikeSa) + " stays";
+    state.childSerial = 0;
+    state.selectors.clear();
+    logger_.info(kTag, "conn '" + name + "': " + state.reason);
+    if (state.keepUp) scheduleRetry(name, true);
+  });
+}
+
 bool IkeService::explicitInitiationFailed(const std::string& connection, const std::string& reason) {
   auto it = explicit_.find(connection);
   if (it == explicit_.end()) return false;

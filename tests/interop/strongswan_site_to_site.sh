@@ -5,7 +5,8 @@
 # ikemesh's 198.51.100.0/24 (host 198.51.100.10) and strongSwan's 203.0.113.0/24 (host
 # 203.0.113.10). Both conns are auto=add; each side initiates in turn:
 # 1. `ikemesh up s2s`: one line says established with the subnets; the hosts ping each other;
-#    swanctl shows the CHILD SA with those subnets.
+#    swanctl shows the CHILD SA with those subnets. strongSwan deletes the CHILD SA alone:
+#    ikemesh, keeping the conn up, asks for a new one on the same IKE SA.
 # 2. `ikemesh down s2s` removes it on both sides; `swanctl --initiate` from strongSwan: ikemesh
 #    answers with conn s2s (chosen by the peer's address and its traffic selectors), the hosts
 #    ping each other again.
@@ -112,6 +113,21 @@ echo "$out" >&2
 [[ $out =~ ^up:\ \"s2s\"\ established,\ IKE\ SA\ \#[0-9]+,\ CHILD\ SA\ \#[0-9]+\ \(198\.51\.100\.0/24\ ===\ 203\.0\.113\.0/24\)$ ]] ||
   ikm_fail "up's line: $out"
 expect_site_tunnel "ikemesh initiated"
+
+ikm_log "strongSwan deletes the CHILD SA alone: ikemesh, which keeps s2s up since its up, asks for a new one"
+ike_sa=$(ike_cli connstatus s2s --json | jq .ikeSa)
+child=$(ike_cli connstatus s2s --json | jq .childSa)
+swan_ctl --terminate --child s2s --timeout 10 >&2 || ikm_fail "swanctl --terminate --child s2s"
+new_child() {
+  local status
+  status=$(ike_cli connstatus s2s --json)
+  [[ $(jq -r .phase <<<"$status") == established && $(jq .ikeSa <<<"$status") == "$ike_sa" &&
+    $(jq .childSa <<<"$status") != "$child" ]]
+}
+ikm_wait_for 10 "a new CHILD SA on IKE SA #$ike_sa" new_child
+grep -q "conn 's2s': its CHILD SA was deleted, IKE SA #$ike_sa stays" "$IKM_TMP/ike/daemon.log" ||
+  ikm_fail "ikemesh did not see the CHILD SA go"
+expect_site_tunnel "after strongSwan deleted the CHILD SA"
 
 ikm_log "2. ikemesh down s2s, then strongSwan initiates"
 ike_cli down s2s >&2 || ikm_fail "ikemesh down s2s"
