@@ -9,8 +9,13 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
+#include <thread>
 
+#include <ikemesh/net.hpp>
+
+#include "ConnOutcome.hpp"
 #include "ControlClient.hpp"
 #include "HostKeyCommands.hpp"
 #include "NssCommands.hpp"
@@ -122,6 +127,24 @@ void printDown(const QJsonObject& r) {
   std::cout << "deleting " << r["deleted"].toArray().size() << " IKE SA(s) with " << text(r["peer"]) << "\n";
 }
 
+void printConnStatus(const QJsonObject& r) {
+  auto one = [](const QJsonObject& c) {
+    std::string line = "\"" + text(c["conn"]) + "\": right=" + text(c["peer"]) + ", auto=" + text(c["auto"]) +
+                       ", " + (c["loaded"].toBool() ? "loaded" : "not loaded") +
+                       (c["routed"].toBool() ? ", routed" : "") + (c["keepUp"].toBool() ? ", kept up" : "") +
+                       "; " + text(c["phase"]);
+    if (c.contains("ikeSa")) line += ", IKE SA #" + text(c["ikeSa"]);
+    if (c.contains("childSa")) line += ", CHILD SA #" + text(c["childSa"]);
+    if (c.contains("selectors")) line += " (" + text(c["selectors"]) + ")";
+    if (c.contains("reason")) line += ": " + text(c["reason"]);
+    std::cout << line << "\n";
+  };
+  if (r.contains("connections"))
+    for (const auto& c : r["connections"].toArray()) one(c.toObject());
+  else
+    one(r);
+}
+
 struct Command {
   const char* summary;
   std::function<void(const QJsonObject&)> print;
@@ -139,7 +162,14 @@ const std::map<std::string, Command>& commands() {
       {"shuntstatus", {"the negotiation and failure shunts, one line per peer", printShunts}},
       {"trafficstatus", {"one line per tunnel with its byte counters and peer ID", printTraffic}},
       {"oppo", {"IP [--from IP]: negotiate with a peer now, as its first packet would", printOppo}},
-      {"down", {"IP: delete the IKE SAs with a peer, telling it (DELETE)", printDown}},
+      {"down", {"IP|CONN: delete the IKE SAs with a peer or of a conn, telling it (DELETE)", printDown}},
+      {"up", {"CONN: negotiate a conn with a fixed peer now, and keep it up", nullptr}},
+      {"ondemand", {"CONN: install the conn's trap; its first packet brings it up", nullptr}},
+      {"unroute", {"CONN: remove the conn's trap", nullptr}},
+      {"add", {"CONN: load the conn from the config on disk (no reload of the rest)", nullptr}},
+      {"delete", {"CONN: take the conn down and unload it", nullptr}},
+      {"connstatus",
+       {"[CONN]: the explicit conns: loaded, routed, up, and the last outcome", printConnStatus}},
   };
   return table;
 }
@@ -150,7 +180,9 @@ std::string usage() {
       "Options:\n"
       "  --ctl PATH   control socket of the daemon (default /run/ikemesh/ikemesh.ctl)\n"
       "  --json       print the daemon's answer as JSON\n"
-      "  --libreswan-prefix  status lines behind Libreswan's codes (006 for trafficstatus)\n\n"
+      "  --libreswan-prefix  status lines behind Libreswan's codes (006 for trafficstatus)\n"
+      "  --async      up, down, ...: return once the daemon took the request, without the outcome\n"
+      "  --timeout S  up, down, delete: how long to wait for the outcome (default 30)\n\n"
       "Commands:\n";
   for (const auto& [name, command] : commands()) {
     char line[160];
@@ -161,6 +193,49 @@ std::string usage() {
   out +=
       "\nNSS database commands (no daemon needed):\n" + cli::nssCommandsUsage() + cli::hostKeyCommandsUsage();
   return out;
+}
+
+// up, down CONN, ondemand, unroute, add, delete: one request, then (unless --async) the
+// conn's state until the outcome, said in one line; the exit status says whether it worked.
+int runConnVerb(ControlClient& client, const std::string& verb, const QJsonObject& args, bool async,
+                bool json, double timeoutSeconds) {
+  auto print = [&](bool ok, const std::string& line, const QJsonObject& conn) {
+    if (json) {
+      QJsonObject out{
+          {"verb", QString::fromStdString(verb)}, {"ok", ok}, {"line", QString::fromStdString(line)}};
+      if (!conn.isEmpty()) out["conn"] = conn;
+      std::cout << QJsonDocument(out).toJson(QJsonDocument::Compact).toStdString() << "\n";
+    } else {
+      (ok ? std::cout : std::cerr) << line << "\n";
+    }
+    return ok ? 0 : 1;
+  };
+  auto reply = client.request(verb, args);
+  if (!reply) return print(false, "ikemesh: " + reply.error().message, {});
+  if (!reply->value("ok").toBool()) return print(false, "ikemesh: " + text((*reply)["error"]), {});
+  auto answer = reply->value("result").toObject();
+  if (async) return print(true, cli::startedLine(verb, answer), answer);
+  QJsonObject status = answer;
+  bool timedOut = false;
+  if (verb == "up" || verb == "down" || verb == "delete") {
+    const auto attempt = answer["attempt"].toInteger();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
+    for (;;) {
+      auto polled = client.request("connstatus", QJsonObject{{"conn", args["conn"]}});
+      if (!polled) return print(false, "ikemesh: " + polled.error().message, {});
+      if (!polled->value("ok").toBool()) return print(false, "ikemesh: " + text((*polled)["error"]), {});
+      status = polled->value("result").toObject();
+      if (cli::outcomeReached(verb, status, attempt)) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        timedOut = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (answer.contains("deleted")) status["deleted"] = answer["deleted"];
+  const bool ok = !timedOut && cli::outcomeSucceeded(verb, status);
+  return print(ok, cli::outcomeLine(verb, status, timedOut), status);
 }
 
 int watch(ControlClient& client, bool json) {
@@ -198,7 +273,9 @@ int main(int argc, char** argv) {
   QCommandLineOption json("json", "JSON output");
   QCommandLineOption from("from", "our address (policy, oppo)", "ip");
   QCommandLineOption libreswanPrefix("libreswan-prefix", "status lines behind Libreswan's numeric codes");
-  parser.addOptions({help, ctl, json, from, libreswanPrefix});
+  QCommandLineOption async("async", "do not wait for the outcome (up, down, ...)");
+  QCommandLineOption timeout("timeout", "seconds to wait for the outcome (up, down)", "seconds", "30");
+  parser.addOptions({help, ctl, json, from, libreswanPrefix, async, timeout});
   if (!parser.parse(QCoreApplication::arguments())) {
     std::cerr << "ikemesh: " << parser.errorText().toStdString() << "\n" << usage();
     return 2;
@@ -221,9 +298,22 @@ int main(int argc, char** argv) {
   }
   QJsonObject args;
   if (parser.isSet(libreswanPrefix)) linePrefix = name == "trafficstatus" ? "006 " : "000 ";
-  if (name == "policy" || name == "oppo" || name == "down") {
+  static const std::set<std::string> connVerbs{"up", "ondemand", "unroute", "add", "delete"};
+  // `down` takes a peer address (its IKE SAs, whatever conn) or a conn name.
+  const bool connVerb = connVerbs.count(name) || (name == "down" && positional.size() == 1 &&
+                                                  !IpAddress::parse(positional.first().toStdString()));
+  if (connVerb) {
     if (positional.size() != 1) {
-      std::cerr << "ikemesh: usage: ikemesh " << name << (name == "down" ? " IP\n" : " IP [--from IP]\n");
+      std::cerr << "ikemesh: usage: ikemesh [--async] [--json] " << name << " CONN\n";
+      return 2;
+    }
+    args["conn"] = positional.takeFirst();
+  }
+  if (name == "connstatus" && !positional.isEmpty()) args["conn"] = positional.takeFirst();
+  if (!connVerb && (name == "policy" || name == "oppo" || name == "down")) {
+    if (positional.size() != 1) {
+      std::cerr << "ikemesh: usage: ikemesh " << name
+                << (name == "down" ? " IP|CONN\n" : " IP [--from IP]\n");
       return 2;
     }
     args["peer"] = positional.takeFirst();
@@ -241,6 +331,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (isWatch) return watch(*client, parser.isSet(json));
+  if (connVerb) {
+    bool numeric = false;
+    double seconds = parser.value(timeout).toDouble(&numeric);
+    if (!numeric || seconds < 0) {
+      std::cerr << "ikemesh: --timeout " << parser.value(timeout).toStdString()
+                << ": not a number of seconds\n";
+      return 2;
+    }
+    return runConnVerb(*client, name, args, parser.isSet(async), parser.isSet(json), seconds);
+  }
 
   auto reply = client->request(name, args);
   if (!reply) {

@@ -198,6 +198,40 @@ Result<QJsonObject> Daemon::reload() {
                      {"unchanged", diff.empty()}};
 }
 
+Result<std::string> Daemon::connArgument(const std::string& verb, const QJsonObject& args) {
+  auto name = args.value("conn").toString().toStdString();
+  if (name.empty()) return fail(verb + ": which conn? (ikemesh " + verb + " CONN)");
+  return name;
+}
+
+Result<QJsonObject> Daemon::addConnection(const std::string& name) {
+  auto disk = loadPolicy();
+  if (!disk)
+    return fail("add: " + options_.configFile + " has errors, nothing added:\n" + disk.error().message);
+  const auto* connection = (*disk)->config.find(name);
+  if (!connection) return fail("add: no conn '" + name + "' in " + options_.configFile + " or its includes");
+  if (!(*disk)->explicitConnections.find(name))
+    return fail("add: conn '" + name + "' at " + connection->where.toString() +
+                " has no fixed peer (right= is not an address or hostname); opportunistic conns load with "
+                "ikemesh reload");
+  // The running policy with this one conn as the disk has it; the rest stays as loaded.
+  auto next = std::make_unique<policy::MeshPolicy>(*policy_);
+  auto& connections = next->config.connections;
+  auto same = std::find_if(connections.begin(), connections.end(),
+                           [&](const policy::Connection& c) { return c.name == name; });
+  if (same != connections.end())
+    *same = *connection;
+  else
+    connections.push_back(*connection);
+  auto table = policy::ExplicitConnectionTable::build(next->config, policy::resolveWithGetaddrinfo);
+  if (!table) return fail("add: " + table.toError().message);
+  next->explicitConnections = std::move(table).value();
+  auto previous = std::move(policy_);
+  policy_ = std::move(next);
+  ike_->rebind(*policy_);
+  return ike_->explicitAdd(name);
+}
+
 std::optional<std::string> Daemon::value(std::string_view conn, std::string_view key) const {
   if (!policy_) return std::nullopt;
   const auto& settings = [&]() -> const std::map<std::string, std::string>& {
@@ -233,10 +267,13 @@ Result<QJsonObject> Daemon::explainPolicy(const QJsonObject& args) const {
                              static_cast<std::uint16_t>(args.value("localPort").toInt()),
                              static_cast<std::uint16_t>(args.value("peerPort").toInt())};
   auto explanation = policy_->table.explain(query);
-  QJsonObject result{{"text", QString::fromStdString(explanation.toString())},
-                     {"from", QString::fromStdString(local.toString())},
-                     {"peer", QString::fromStdString(peer->toString())},
-                     {"ownAddress", explanation.peerIsOwnAddress}};
+  IpPrefix matched;
+  const auto* chosen = ike_->explicitFor(local, *peer, &matched);
+  QJsonObject result{
+      {"text", QString::fromStdString(policy::explainPrecedence(chosen, matched, explanation))},
+      {"from", QString::fromStdString(local.toString())},
+      {"peer", QString::fromStdString(peer->toString())},
+      {"ownAddress", explanation.peerIsOwnAddress}};
   auto candidate = [&](const policy::PolicyExplanation::Candidate& c) {
     QJsonObject o{{"cidr", QString::fromStdString(c.entry->toString())},
                   {"group", QString::fromStdString(c.group->group)},
@@ -255,7 +292,14 @@ Result<QJsonObject> Daemon::explainPolicy(const QJsonObject& args) const {
     }
     return o;
   };
-  if (explanation.winner) result["match"] = candidate(*explanation.winner);
+  if (chosen) {
+    QJsonObject o{{"connection", QString::fromStdString(chosen->name)},
+                  {"rightsubnet", QString::fromStdString(matched.toString())},
+                  {"peer", QString::fromStdString(chosen->peer.toString())},
+                  {"where", QString::fromStdString(chosen->where.toString())}};
+    result["explicit"] = o;
+  }
+  if (explanation.winner) result[chosen ? "overriddenGroup" : "match"] = candidate(*explanation.winner);
   QJsonArray lost;
   for (const auto& c : explanation.lost) lost.append(candidate(c));
   result["lost"] = lost;
@@ -289,7 +333,40 @@ void Daemon::registerCommands() {
     if (!local) return fail("oppo: " + local.error().message + " (give --from)");
     return ike_->initiateTo(*local, *peer);
   });
+  control_->addCommand("up", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto name = connArgument("up", args);
+    if (!name) return std::move(name).error();
+    return ike_->explicitUp(*name);
+  });
+  control_->addCommand("ondemand", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto name = connArgument("ondemand", args);
+    if (!name) return std::move(name).error();
+    return ike_->explicitRoute(*name);
+  });
+  control_->addCommand("unroute", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto name = connArgument("unroute", args);
+    if (!name) return std::move(name).error();
+    return ike_->explicitUnroute(*name);
+  });
+  control_->addCommand("add", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto name = connArgument("add", args);
+    if (!name) return std::move(name).error();
+    return addConnection(*name);
+  });
+  control_->addCommand("delete", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    auto name = connArgument("delete", args);
+    if (!name) return std::move(name).error();
+    return ike_->explicitDelete(*name);
+  });
+  control_->addCommand("connstatus", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    return ike_->explicitStatus(args.value("conn").toString().toStdString());
+  });
   control_->addCommand("down", [this](const QJsonObject& args) -> Result<QJsonObject> {
+    if (args.contains("conn")) {
+      auto name = connArgument("down", args);
+      if (!name) return std::move(name).error();
+      return ike_->explicitDown(*name);
+    }
     auto peer = IpAddress::parse(args.value("peer").toString().toStdString());
     if (!peer)
       return fail("down: '" + args.value("peer").toString().toStdString() + "' is not an IP address");

@@ -63,6 +63,11 @@ class Daemon final : public QObject, public ConfigValues {
   /// Loads config and groups and checks every conn finds its plugins; nothing is kept.
   Result<std::unique_ptr<policy::MeshPolicy>> loadPolicy() const;
   Result<QJsonObject> explainPolicy(const QJsonObject& args) const;
+  /// `ikemesh add CONN`: the conn as the config on disk has it now, put into the running
+  /// policy without a reload of the rest.
+  Result<QJsonObject> addConnection(const std::string& name);
+  /// The "conn" argument of a verb on explicit conns.
+  static Result<std::string> connArgument(const std::string& verb, const QJsonObject& args);
   QJsonObject statusJson() const;
   QJsonObject pluginsJson() const;
 

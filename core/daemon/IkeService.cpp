@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "daemon/LocalAddresses.hpp"
+#include "ike/engine/PeerIdentity.hpp"
 #include "ike/engine/RekeyTiming.hpp"
 #include "policy/RequiredFeatures.hpp"
 
@@ -23,20 +24,6 @@ std::string hexSpi(std::uint32_t spi) {
 
 QString q(const std::string& s) {
   return QString::fromStdString(s);
-}
-
-std::optional<Identity> identityOf(const std::string& id) {
-  // rightid=%null or an empty rightid with NULL auth: the peer must send ID_NULL.
-  if (id == "%null") return Identity{IdType::Null, {}};
-  return std::nullopt;
-}
-
-// The address range of a prefix as a traffic selector (RFC 7296 §3.13.1).
-TrafficSelector selectorOf(const IpPrefix& prefix) {
-  IpAddress last = prefix.address();
-  for (int i = prefix.length(); i < last.bits(); ++i)
-    last.data()[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
-  return TrafficSelector{prefix.address(), last, 0, 0, 65535};
 }
 
 }  // namespace
@@ -109,6 +96,11 @@ void IkeService::shutdown() {
   }
   bareShunts_.clear();
   removeInstalled();
+  for (auto& [name, state] : explicit_) {
+    if (state.retry) host_->stopTimer(state.retry);
+    unrouteExplicit(state);
+  }
+  explicit_.clear();
   policy_ = nullptr;
 }
 
@@ -176,6 +168,7 @@ void IkeService::applyPolicy(const policy::MeshPolicy& policy) {
   removeInstalled();
   policy_ = &policy;
   installGroups(policy);
+  reconcileExplicit();
 }
 
 std::string IkeService::dataplaneFeatureOf(const policy::Connection& connection) const {
@@ -201,19 +194,7 @@ void IkeService::installGroups(const policy::MeshPolicy& policy) {
                                 "' offers no dataplane; its group is not installed");
       continue;
     }
-    if (std::find(eventSources_.begin(), eventSources_.end(), dataplane) == eventSources_.end()) {
-      dataplane->setEvents(this);
-      eventSources_.push_back(dataplane);
-      // A userspace ESP dataplane reads ESP-in-UDP (and the IKE beside it) itself.
-      auto v4 = IpAddress::Family::V4;
-      int fd = socket_->fd(options_.sockets.natPort, v4);
-      if (!natSocketAdopted_ && fd >= 0 && dataplane->adoptUdpEncapsulationSocket(fd, *receiver_)) {
-        socket_->stopReading(options_.sockets.natPort, v4);
-        natSocketAdopted_ = true;
-        logger_.info(kTag, "UDP port " + std::to_string(options_.sockets.natPort) +
-                               " is read by the dataplane of conn '" + connection->name + "'");
-      }
-    }
+    listenTo(*dataplane, connection->name);
     for (const auto& group : policy.table.groups()) {
       if (group.name != binding.group) continue;
       for (const auto& entry : group.entries) {
@@ -241,6 +222,21 @@ void IkeService::installGroups(const policy::MeshPolicy& policy) {
   }
   logger_.info(kTag,
                "installed " + std::to_string(traps) + " trap(s) and " + std::to_string(shunts) + " shunt(s)");
+}
+
+void IkeService::listenTo(Dataplane& dataplane, const std::string& connection) {
+  if (std::find(eventSources_.begin(), eventSources_.end(), &dataplane) != eventSources_.end()) return;
+  dataplane.setEvents(this);
+  eventSources_.push_back(&dataplane);
+  // A userspace ESP dataplane reads ESP-in-UDP (and the IKE beside it) itself.
+  auto v4 = IpAddress::Family::V4;
+  int fd = socket_->fd(options_.sockets.natPort, v4);
+  if (!natSocketAdopted_ && fd >= 0 && dataplane.adoptUdpEncapsulationSocket(fd, *receiver_)) {
+    socket_->stopReading(options_.sockets.natPort, v4);
+    natSocketAdopted_ = true;
+    logger_.info(kTag, "UDP port " + std::to_string(options_.sockets.natPort) +
+                           " is read by the dataplane of conn '" + connection + "'");
+  }
 }
 
 void IkeService::removeInstalled() {
@@ -275,13 +271,13 @@ ike::ConnectionView IkeService::viewOf(const policy::Connection& c) const {
   view.rekeyFuzzPercent = c.rekeyFuzzPercent;
   view.pfs = c.pfs;
   view.childless = c.childless;
-  for (const auto& subnet : c.leftSubnets) view.localSelectors.push_back(selectorOf(subnet));
-  for (const auto& subnet : c.rightSubnets) view.remoteSelectors.push_back(selectorOf(subnet));
+  for (const auto& subnet : c.leftSubnets) view.localSelectors.push_back(policy::selectorFor(subnet));
+  for (const auto& subnet : c.rightSubnets) view.remoteSelectors.push_back(policy::selectorFor(subnet));
   view.retransmitInterval = c.retransmitInterval;
   view.retransmitTimeout = c.retransmitTimeout;
   view.livenessDelay = c.dpdDelay;
   view.mode = c.type == policy::ConnectionType::Tunnel ? IpsecMode::Tunnel : IpsecMode::Transport;
-  view.remoteIdentity = identityOf(c.rightId);
+  view.remoteIdentity = ike::identityFromConfig(c.rightId);
   view.fragmentation = c.fragmentation != policy::Fragmentation::No;
   // The TUN dataplane does ESP in UDP only (RFC 3948), so its conns always encapsulate.
   view.forceEncapsulation =
@@ -298,8 +294,10 @@ std::string IkeService::instanceName(const std::string& connection, const IpAddr
     auto match = policy_->table.lookup({IpAddress{}, peer});
     if (match && match.group->connection == connection) entry = match.entry;
   }
-  name = entry ? namer_.next(connection, entry->prefix, peer).toString()
-               : "\"" + connection + "\" ..." + peer.toString();
+  // A conn with a fixed peer is one connection, named as written (Libreswan: "s2s").
+  name = entry                    ? namer_.next(connection, entry->prefix, peer).toString()
+         : isExplicit(connection) ? "\"" + connection + "\""
+                                  : "\"" + connection + "\" ..." + peer.toString();
   instances_.emplace(key, name);
   return name;
 }
@@ -334,6 +332,15 @@ Result<QJsonObject> IkeService::deletePeer(const IpAddress& peer) {
 
 std::optional<ike::ConnectionView> IkeService::connectionFor(const ike::Endpoint& local,
                                                              const ike::Endpoint& remote) {
+  // An explicit conn with this peer ranks above any group (as Libreswan's admin conns rank
+  // above OE); IKE_AUTH may still move to another one by its selectors.
+  if (policy_) {
+    for (const auto* candidate : policy_->explicitConnections.forPeer(local.address, remote.address)) {
+      auto it = explicit_.find(candidate->name);
+      const auto* connection = policy_->config.find(candidate->name);
+      if (it != explicit_.end() && it->second.loaded && connection) return viewOf(*connection);
+    }
+  }
   const auto* connection = trapConnectionFor(local.address, remote.address);
   if (!connection && policy_) {
     // clear-or-private: we never initiate to these peers, but answer them (DESIGN.md §2 step 7).
@@ -373,6 +380,7 @@ void IkeService::ikeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reaso
   idleExpiring_.erase(sa.serial);
   logger_.info(kTag, "#" + std::to_string(sa.serial) + ": IKE SA with " + sa.remote.toString() +
                          " deleted: " + reason);
+  explicitIkeSaDeleted(sa, reason);
 }
 
 void IkeService::childSaUp(const ike::ChildSaInfo& child) {
@@ -392,6 +400,7 @@ void IkeService::childSaUp(const ike::ChildSaInfo& child) {
       checkInactivity(ikeSa, spi);
     });
   }
+  explicitChildUp(child, record.serial);
 }
 
 void IkeService::childSaDown(const ike::ChildSaInfo& child, const std::string& reason) {
@@ -401,12 +410,15 @@ void IkeService::childSaDown(const ike::ChildSaInfo& child, const std::string& r
   }
   logger_.info(kTag, "CHILD SA " + hexSpi(child.inboundSpi) + " of #" + std::to_string(child.ikeSa) +
                          " down: " + reason);
+  explicitChildDown(child);
 }
 
 void IkeService::initiationFailed(const std::string& connection, const ike::Endpoint& remote,
                                   const std::string& reason) {
   logger_.warning(kTag,
                   "conn '" + connection + "': negotiation with " + remote.toString() + " failed: " + reason);
+  // An explicit conn has no shunts of its own: its traffic waits for the next attempt.
+  if (explicitInitiationFailed(connection, reason)) return;
   const auto* c = policy_ ? policy_->config.find(connection) : nullptr;
   if (!c) return;
   auto local = IpAddress{};
@@ -421,6 +433,13 @@ void IkeService::initiationFailed(const std::string& connection, const ike::Endp
 
 void IkeService::acquire(const Acquire& a) {
   ++acquires_;
+  if (const auto* connection = explicitFor(a.source, a.destination)) {
+    if (auto rc = initiateExplicit(*connection,
+                                   "acquire " + a.source.toString() + " -> " + a.destination.toString());
+        !rc)
+      logger_.warning(kTag, "conn '" + connection->name + "': " + rc.error().message);
+    return;
+  }
   auto rc = initiateTo(a.source, a.destination);
   if (!rc)
     logger_.warning(kTag, "acquire " + a.source.toString() + " -> " + a.destination.toString() + ": " +

@@ -58,6 +58,30 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   /// to the peer again.
   Result<QJsonObject> deletePeer(const IpAddress& peer);
 
+  // Explicit connections (a fixed right=; IkeServiceExplicit.cpp). Each answers at once; the
+  // outcome of a negotiation shows in explicitStatus(), which `ikemesh up` polls.
+  /// `ikemesh up CONN`: initiates, and keeps the conn up from now on (re-initiated after a
+  /// failure or the peer's DELETE, as keyingtries= allows), as auto=start does.
+  Result<QJsonObject> explicitUp(const std::string& name);
+  /// `ikemesh down CONN`: deletes its IKE SAs (telling the peer) and stops keeping it up.
+  Result<QJsonObject> explicitDown(const std::string& name);
+  /// `ikemesh ondemand CONN`: installs the trap on its selectors (auto=ondemand).
+  Result<QJsonObject> explicitRoute(const std::string& name);
+  /// `ikemesh unroute CONN`: removes that trap.
+  Result<QJsonObject> explicitUnroute(const std::string& name);
+  /// `ikemesh add CONN`, after the daemon put the conn from disk into the policy: loads it and
+  /// applies its auto=.
+  Result<QJsonObject> explicitAdd(const std::string& name);
+  /// `ikemesh delete CONN`: down, unrouted, and no longer answered.
+  Result<QJsonObject> explicitDelete(const std::string& name);
+  /// The explicit conn that takes traffic from `local` to `peer` before any group: loaded, and
+  /// with its trap in or kept up; null when none does.
+  /// `matched` gets the conn's rightsubnet that holds `peer`.
+  const policy::ExplicitConnection* explicitFor(const IpAddress& local, const IpAddress& peer,
+                                                IpPrefix* matched = nullptr) const;
+  /// One conn's state, or every explicit conn's when `name` is empty.
+  Result<QJsonObject> explicitStatus(const std::string& name) const;
+
   QJsonObject showStates() const;
   /// The bare shunts (negotiation and failure shunts per peer), as Libreswan's shuntstatus.
   QJsonObject shuntStatus() const;
@@ -67,6 +91,9 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   // ike::EngineDelegate
   std::optional<ike::ConnectionView> connectionFor(const ike::Endpoint& local,
                                                    const ike::Endpoint& remote) override;
+  std::optional<ike::ConnectionView> connectionForSelectors(
+      const ike::ConnectionView& current, const ike::Endpoint& local, const ike::Endpoint& remote,
+      const std::vector<TrafficSelector>& offeredI, const std::vector<TrafficSelector>& offeredR) override;
   ikemesh::AuthMethod* authMethod(const ike::ConnectionView& connection, std::string_view feature) override;
   Dataplane* dataplane(const ike::ConnectionView& connection) override;
   void ikeSaEstablished(const ike::IkeSaInfo& sa) override;
@@ -98,6 +125,23 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
     bool failing = false;  // a failure shunt (oe-failing), else a negotiation shunt (oe-negotiating)
     TimerId expiry = 0;
   };
+  /// The run-time state of one explicit conn.
+  struct ExplicitState {
+    bool loaded = false;           // answered and usable (auto= not ignore, or `ikemesh add`)
+    bool keepUp = false;           // auto=start or `ikemesh up`: re-initiated when it goes down
+    std::vector<Installed> traps;  // auto=ondemand or `ikemesh ondemand`
+    std::map<std::string, std::string> settings;  // to see what a reload changed
+    int failures = 0;                             // consecutive failed attempts, for backoff and keyingtries=
+    TimerId retry = 0;
+    std::optional<ike::IkeSaSerial> ikeSa;  // the newest IKE SA of the conn
+    std::uint64_t attempt = 0;              // initiations so far; `ikemesh up` waits for its own
+    std::uint64_t outcomeAttempt = 0;       // the attempt the outcome below belongs to
+    std::string phase = "down";             // down, negotiating, established, failed
+    std::string reason;
+    std::uint64_t childSerial = 0;
+    std::string selectors;  // "198.51.100.0/24 === 203.0.113.0/24"
+  };
+
   struct ChildRecord {
     std::uint64_t serial;  // the "#N" of status lines
     std::chrono::system_clock::time_point added;
@@ -119,6 +163,35 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
                     policy::Shunt shunt, bool failing);
   void removeBareShunt(const std::string& connection, const IpAddress& peer);
   void removeInstalled();
+  /// A dataplane's events come to us, and the first one takes the port-4500 socket.
+  void listenTo(Dataplane& dataplane, const std::string& connection);
+  // IkeServiceExplicit.cpp
+  bool isExplicit(const std::string& connection) const;
+  /// Our IKE address for the conn: left=, else the source address of the route to right=.
+  Result<IpAddress> ikeLocalOf(const policy::ExplicitConnection& connection) const;
+  /// Starts (or joins) a negotiation of the conn; `why` goes to the log.
+  Result<ike::IkeSaSerial> initiateExplicit(const policy::ExplicitConnection& connection,
+                                            const std::string& why);
+  Result<void> routeExplicit(const policy::ExplicitConnection& connection, ExplicitState& state);
+  void unrouteExplicit(ExplicitState& state);
+  /// Sends DELETE for every IKE SA of the conn; returns their serials.
+  std::vector<ike::IkeSaSerial> deleteExplicitSas(const std::string& name);
+  /// After a failure or the peer's DELETE of a conn that is kept up: again, after a backoff,
+  /// while keyingtries= allows.
+  void scheduleRetry(const std::string& name, bool afterDelete);
+  /// Loads a conn's state and applies its auto= (start, reload, add).
+  void applyAuto(const policy::ExplicitConnection& connection, ExplicitState& state);
+  /// After a reload or `add`: new conns loaded, changed ones restarted, removed ones taken down.
+  void reconcileExplicit();
+  void explicitChildUp(const ike::ChildSaInfo& child, std::uint64_t childSerial);
+  /// A CHILD SA of an explicit conn went while its IKE SA stays (the peer deleted only the
+  /// CHILD SA): a conn that is kept up asks for a new one.
+  void explicitChildDown(const ike::ChildSaInfo& child);
+  bool explicitInitiationFailed(const std::string& connection, const std::string& reason);
+  void explicitIkeSaDeleted(const ike::IkeSaInfo& sa, const std::string& reason);
+  QJsonObject explicitJson(const policy::ExplicitConnection& connection, const ExplicitState& state) const;
+  Result<const policy::ExplicitConnection*> knownExplicit(const std::string& verb,
+                                                          const std::string& name) const;
   /// At the rekey time of a CHILD SA (`sa` is one of its halves): when it belongs to an
   /// opportunistic instance whose newest CHILD SA is idle, deletes the instance's IKE SA
   /// instead of rekeying and returns true.
@@ -148,6 +221,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   std::map<ike::IkeSaSerial, std::chrono::system_clock::time_point> established_;
   std::map<std::pair<ike::IkeSaSerial, std::uint32_t>, ChildRecord> children_;
   std::set<ike::IkeSaSerial> idleExpiring_;  // deleted by expireIfIdle, DELETE under way
+  std::map<std::string, ExplicitState> explicit_;
   std::uint64_t nextChildSerial_ = 1;
   std::uint64_t acquires_ = 0;
 };

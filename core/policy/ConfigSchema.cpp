@@ -20,8 +20,8 @@ KeyDefinition setup(std::string key, ValueType type, std::string doc, std::vecto
   return KeyDefinition{std::move(key), type, std::move(values), KeyScope::Setup, std::move(doc), "core", ""};
 }
 
-KeyDefinition alias(std::string key, std::string of) {
-  KeyDefinition definition = conn(std::move(key), ValueType::Duration, "Alias of " + of + ".");
+KeyDefinition alias(std::string key, std::string of, ValueType type = ValueType::Duration) {
+  KeyDefinition definition = conn(std::move(key), type, "Alias of " + of + ".");
   definition.aliasOf = std::move(of);
   return definition;
 }
@@ -152,6 +152,10 @@ ConfigSchema ConfigSchema::standard() {
            "when the peer connects), %dns, or a raw key."));
   schema.add(conn("leftsubnet", VT::PrefixList, "The local networks behind left, comma-separated CIDRs."));
   schema.add(conn("rightsubnet", VT::PrefixList, "The networks behind right, comma-separated CIDRs."));
+  // Libreswan's plural keys; ikemesh takes the same comma-separated list (IKEv2 puts every
+  // subnet in one CHILD SA's traffic selectors, RFC 7296 §2.9).
+  schema.add(alias("leftsubnets", "leftsubnet", VT::PrefixList));
+  schema.add(alias("rightsubnets", "rightsubnet", VT::PrefixList));
   schema.add(conn("failureshunt", VT::Enum,
                   "What happens to traffic for a peer when negotiation fails: passthrough (send in clear), "
                   "drop, hold, reject, none. Kept for shuntlifetime. Default: none.",

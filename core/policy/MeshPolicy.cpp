@@ -4,7 +4,7 @@
 namespace ikemesh::policy {
 
 ConfigResult<MeshPolicy> loadMeshPolicy(const std::string& mainConfigFile, const ConfigSchema& schema,
-                                        const std::string& policiesFolder) {
+                                        const std::string& policiesFolder, const HostnameResolver& resolver) {
   auto config = ConfigLoader(schema).loadFile(mainConfigFile);
   if (!config) return config.errors();
   auto groups =
@@ -12,7 +12,10 @@ ConfigResult<MeshPolicy> loadMeshPolicy(const std::string& mainConfigFile, const
   if (!groups) return groups.errors();
   auto table = PolicyTable::build(*config, std::move(groups).value());
   if (!table) return table.errors();
-  return MeshPolicy{std::move(config).value(), std::move(table).value()};
+  auto explicitConnections = ExplicitConnectionTable::build(*config, resolver);
+  if (!explicitConnections) return explicitConnections.errors();
+  return MeshPolicy{std::move(config).value(), std::move(table).value(),
+                    std::move(explicitConnections).value()};
 }
 
 ReloadDiff diffReload(const MeshPolicy& before, const MeshPolicy& after) {

@@ -25,17 +25,8 @@ interop_nodes swan "$swan_addr"
 swan_ns=$(ikm_nsname swan)
 run_swan() { ip netns exec "$swan_ns" "$@"; }
 
-# interop_make_certs DIR [MAKE-MESH-CERTS ENVIRONMENT...]: the CA, ike.p12 and swan.p12 in DIR,
-# and strongSwan's files: DIR/swan-cert.pem, DIR/swan-key.pem, DIR/ca.pem.
-interop_make_certs() {
-  local dir=$1
-  shift
-  env "$@" bash "$IKEMESH_SOURCE/tests/lib/make-mesh-certs.sh" "$dir" ike swan
-  certutil -L -d "sql:$dir/ca-db" -n mesh-ca -a >"$dir/ca.pem"
-  certutil -L -d "sql:$dir/ca-db" -n swan -a >"$dir/swan-cert.pem"
-  openssl pkcs12 -in "$dir/swan.p12" -passin "file:$dir/p12-password" -nocerts -nodes 2>/dev/null |
-    openssl pkey -out "$dir/swan-key.pem"
-}
+# interop_make_certs DIR [MAKE-MESH-CERTS ENVIRONMENT...]: see ikm_strongswan_certs.
+interop_make_certs() { ikm_strongswan_certs "$@"; }
 certs="$IKM_TMP/certs"
 interop_make_certs "$certs" >&2
 swan_id="C=US, ST=NC, O=Example Organization, CN=swan"

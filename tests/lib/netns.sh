@@ -217,3 +217,23 @@ ikm_capture_wait() {
   local name=$1 count=$2
   ikm_wait_for 10 "$count packets in the $name capture" bash -c "(( \$(tcpdump -n -r '$IKM_TMP/$name.pcap' 2>/dev/null | wc -l) >= $count ))"
 }
+
+# ikm_site GW GW_CIDR INNER_CIDR HOST HOST_CIDR: a gateway node GW on the LAN (ikm_node GW
+# GW_CIDR) that forwards, with address INNER_CIDR on a veth of its own ("inner") to a namespace
+# HOST (address HOST_CIDR, default route through the gateway): a subnet behind a gateway, for
+# site-to-site tunnels. Decrypted packets arrive on the gateway's TUN device from the far
+# subnet, which reverse-path filtering would drop: it is off.
+ikm_site() {
+  local gw=$1 gw_cidr=$2 inner_cidr=$3 host=$4 host_cidr=$5
+  ikm_node "$gw" "$gw_cidr"
+  ikm_ns_add "$host"
+  local gw_ns="$IKM_PREFIX-$gw" host_ns="$IKM_PREFIX-$host"
+  ip -n "$gw_ns" link add inner type veth peer name eth0 netns "$host_ns"
+  ip -n "$gw_ns" addr add "$inner_cidr" dev inner
+  ip -n "$gw_ns" link set inner up
+  ip -n "$host_ns" addr add "$host_cidr" dev eth0
+  ip -n "$host_ns" link set eth0 up
+  ip -n "$host_ns" route add default via "${inner_cidr%/*}"
+  ip netns exec "$gw_ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+    net.ipv4.conf.default.rp_filter=0
+}

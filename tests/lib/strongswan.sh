@@ -104,3 +104,17 @@ ikm_swanctl() {
   local dir=$1 ns=$2
   SWANCTL_DIR="$dir/swanctl" ip netns exec "$ns" swanctl "$3" --uri "unix://$dir/charon.vici" "${@:4}" 2>>"$dir/swanctl.err"
 }
+
+# ikm_strongswan_certs DIR [MAKE-MESH-CERTS ENVIRONMENT...]: a CA and the certificates of `ike`
+# and `swan` from it (tests/lib/make-mesh-certs.sh): DIR/ike.p12 and DIR/swan.p12 (password in
+# DIR/p12-password) for NSS, and strongSwan's files DIR/swan-cert.pem, DIR/swan-key.pem,
+# DIR/ca.pem.
+ikm_strongswan_certs() {
+  local dir=$1
+  shift
+  env "$@" bash "$IKEMESH_SOURCE/tests/lib/make-mesh-certs.sh" "$dir" ike swan
+  certutil -L -d "sql:$dir/ca-db" -n mesh-ca -a >"$dir/ca.pem"
+  certutil -L -d "sql:$dir/ca-db" -n swan -a >"$dir/swan-cert.pem"
+  openssl pkcs12 -in "$dir/swan.p12" -passin "file:$dir/p12-password" -nocerts -nodes 2>/dev/null |
+    openssl pkey -out "$dir/swan-key.pem"
+}

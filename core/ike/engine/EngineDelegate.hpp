@@ -56,6 +56,20 @@ class EngineDelegate {
   /// Responder side: the connection that applies to an IKE_SA_INIT from `remote` arriving on
   /// `local` (DESIGN.md §2 step 7); nullopt refuses the peer.
   virtual std::optional<ConnectionView> connectionFor(const Endpoint& local, const Endpoint& remote) = 0;
+  /// Responder, at IKE_AUTH: the connection that should answer this peer now that its IDi and
+  /// traffic selectors are known (TSi the peer's side, TSr ours; RFC 7296 §2.9), when it is not
+  /// `current`, the one chosen at IKE_SA_INIT by address alone. nullopt keeps `current`.
+  virtual std::optional<ConnectionView> connectionForSelectors(const ConnectionView& current,
+                                                               const Endpoint& local, const Endpoint& remote,
+                                                               const std::vector<TrafficSelector>& offeredI,
+                                                               const std::vector<TrafficSelector>& offeredR) {
+    (void)current;
+    (void)local;
+    (void)remote;
+    (void)offeredI;
+    (void)offeredR;
+    return std::nullopt;
+  }
   /// The auth provider `feature` ("auth.null") for `connection`; nullptr when not loaded.
   virtual ikemesh::AuthMethod* authMethod(const ConnectionView& connection, std::string_view feature) = 0;
   /// The dataplane of `connection`; nullptr when not loaded.

@@ -7,6 +7,7 @@
 #include "ike/engine/AuthOctets.hpp"
 #include "ike/engine/IkeEngine.hpp"
 #include "ike/engine/MessageProtection.hpp"
+#include "ike/engine/PeerIdentity.hpp"
 #include "ike/engine/RekeyTiming.hpp"
 #include "ike/engine/TrafficSelectorNarrowing.hpp"
 #include "ike/message/Message.hpp"
@@ -201,9 +202,27 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
   claim.certificates = certificatesIn(inner);
   const auto& auth = *authPayload->as<AuthenticationPayload>();
   claim.auth = {static_cast<AuthMethodId>(auth.method), auth.data};
+  // IKE_SA_INIT chose the connection by address alone; the offered selectors may belong to
+  // another one with this peer (an explicit conn of several, or one above a group).
+  const auto* tsi = findPayload(inner, PayloadType::TsInitiator);
+  const auto* tsr = findPayload(inner, PayloadType::TsResponder);
+  if (tsi && tsr) {
+    auto better = delegate_.connectionForSelectors(sa.connection, sa.local, sa.remote,
+                                                   tsi->as<TrafficSelectorPayload>()->selectors,
+                                                   tsr->as<TrafficSelectorPayload>()->selectors);
+    if (better && better->name != sa.connection.name) {
+      host_.log(LogLevel::Info, "IKE SA #" + std::to_string(serial) + ": switched from connection '" +
+                                    sa.connection.name + "' to '" + better->name +
+                                    "', which the offered traffic selectors fit");
+      sa.connection = std::move(*better);
+      sa.dataplane = delegate_.dataplane(sa.connection);
+    }
+  }
   if (sa.connection.remoteIdentity && *sa.connection.remoteIdentity != claim.id) {
     failAuthentication(serial, messageId,
-                       "IDi: not the identity connection '" + sa.connection.name + "' expects");
+                       "IDi: connection '" + sa.connection.name + "' expects rightid " +
+                           describeIdentity(*sa.connection.remoteIdentity) + ", the peer sent " +
+                           describeIdentity(claim.id));
     return;
   }
   ikemesh::AuthMethod* verifier = delegate_.authMethod(sa.connection, sa.connection.remoteAuth);
@@ -407,8 +426,11 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
   const auto& auth = *authPayload->as<AuthenticationPayload>();
   claim.auth = {static_cast<AuthMethodId>(auth.method), auth.data};
   if (sa.connection.remoteIdentity && *sa.connection.remoteIdentity != claim.id) {
-    reject("IDr", "not the identity connection '" + sa.connection.name + "' expects", sa.remote);
-    removeSa(serial, "IDr: unexpected identity");
+    const auto reason = "IDr: connection '" + sa.connection.name + "' expects rightid " +
+                        describeIdentity(*sa.connection.remoteIdentity) + ", the peer sent " +
+                        describeIdentity(claim.id);
+    reject("IDr", reason, sa.remote);
+    removeSa(serial, reason);
     return;
   }
   ikemesh::AuthMethod* verifier = delegate_.authMethod(sa.connection, sa.connection.remoteAuth);

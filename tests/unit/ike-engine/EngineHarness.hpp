@@ -132,6 +132,12 @@ class Node final : public ike::EngineDelegate {
     if (refusePeers) return std::nullopt;
     return connection;
   }
+  std::optional<ConnectionView> connectionForSelectors(
+      const ConnectionView&, const Endpoint&, const Endpoint&, const std::vector<TrafficSelector>& offeredI,
+      const std::vector<TrafficSelector>& offeredR) override {
+    offeredSelectors = {offeredI, offeredR};
+    return bySelectors;
+  }
   ikemesh::AuthMethod* authMethod(const ConnectionView&, std::string_view feature) override {
     if (authOverride) return authOverride;
     return plugin.authMethod(feature);
@@ -162,6 +168,9 @@ class Node final : public ike::EngineDelegate {
   Endpoint endpoint;
   ConnectionView connection;
   bool refusePeers = false;
+  /// What connectionForSelectors answers at IKE_AUTH (nullopt keeps `connection`), and what it was asked.
+  std::optional<ConnectionView> bySelectors;
+  std::pair<std::vector<TrafficSelector>, std::vector<TrafficSelector>> offeredSelectors;
   ikemesh::AuthMethod* authOverride = nullptr;  ///< used instead of the plugin when set
   std::vector<ike::IkeSaInfo> established;
   std::vector<std::pair<ike::IkeSaInfo, std::string>> deleted;
