@@ -318,10 +318,8 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
   if (auto known = byInitiatorSpi_.find({header.initiatorSpi, from}); known != byInitiatorSpi_.end()) {
     // RFC 7296 §2.1: a retransmitted first message gets the same answer again.
     IkeSa* sa = find(known->second);
-    if (sa && sa->lastResponseId == 0u && !sa->lastResponse.empty() && sa->expectedPeerRequestId == 1) {
-      ++counters_.responsesFromCache;
-      sendDatagrams(*sa, sa->lastResponse);
-    }
+    if (sa && sa->lastResponseId == 0u && !sa->lastResponse.empty() && sa->expectedPeerRequestId == 1)
+      answerRetransmission(*sa, datagram, from);
     return;
   }
   const auto* saPayload = message.find(PayloadType::SecurityAssociation);
@@ -451,6 +449,7 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
       s->responderFirstMessage = bytes;
       s->lastResponseId = 0;
       s->lastResponse = {std::move(bytes)};
+      s->lastRequest = s->initiatorFirstMessage;
       s->expectedPeerRequestId = 1;
       s->state = IkeSaState::ResponderAwaitingAuth;
       sendDatagrams(*s, s->lastResponse);
