@@ -252,6 +252,9 @@ void IkeEngine::onIkeSaInitResponse(IkeSa& sa, const Message& message,
         removeSa(serial, result->error);
         return;
       }
+      // RFC 7296 §2.12: forward secrecy holds only once our DH private key is gone; the keys
+      // exist now, so it is not kept for the life of the IKE SA.
+      s->keyExchange.reset();
       if (auto installed = installIkeKeys(*s, *result->keys); !installed) {
         removeSa(serial, installed.error().message);
         return;
