@@ -243,7 +243,9 @@ void IkeEngine::answerRetransmission(IkeSa& sa, std::span<const std::uint8_t> da
   const auto id = std::to_string(*sa.lastResponseId);
   // RFC 7296 §2.1: a retransmitted request is bitwise identical to the first. Anything else
   // with that message ID (garbage with valid SPIs, a forged or altered copy) gets no answer:
-  // the check happens before the integrity check, so it must not make us send.
+  // the check happens before the integrity check, so it must not make us send. (A peer that
+  // re-fragments a retransmission smaller, as RFC 7383 §2.5.2 allows, is not answered from the
+  // cache; strongSwan, Libreswan and ikemesh resend the same datagrams.)
   if (!std::equal(datagram.begin(), datagram.end(), sa.lastRequest.begin(), sa.lastRequest.end())) {
     reject("message ID",
            "request " + id + " of IKE SA #" + std::to_string(sa.serial) +
