@@ -652,7 +652,9 @@ QJsonObject IkeService::counters() const {
   const auto& c = engine_->counters();
   QJsonObject rejected;
   for (const auto& [field, count] : c.rejectedByField) rejected[q(field)] = static_cast<qint64>(count);
-  return QJsonObject{{"datagramsReceived", static_cast<qint64>(socket_->received())},
+  // The engine's count: IKE on port 4500 may come through the dataplane's socket (kernel-tun
+  // shares it with ESP), which the IKE socket's own count does not see.
+  return QJsonObject{{"datagramsReceived", static_cast<qint64>(c.datagramsReceived)},
                      {"datagramsSent", static_cast<qint64>(c.datagramsSent)},
                      {"retransmissions", static_cast<qint64>(c.retransmissions)},
                      {"responsesFromCache", static_cast<qint64>(c.responsesFromCache)},

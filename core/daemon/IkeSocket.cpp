@@ -125,7 +125,6 @@ void IkeSocket::readFrom(Socket& socket) {
       offset = 4;
     }
     d.bytes.assign(buffer.begin() + static_cast<std::ptrdiff_t>(offset), buffer.begin() + n);
-    ++received_;
     receiver_(std::move(d));
   }
 }

@@ -60,7 +60,6 @@ class IkeSocket final : public QObject {
   /// its own threads. Sending through it goes on.
   void stopReading(std::uint16_t port, IpAddress::Family family);
 
-  std::uint64_t received() const { return received_; }
   std::uint64_t droppedNonIke() const { return droppedNonIke_; }
 
  private:
@@ -76,7 +75,6 @@ class IkeSocket final : public QObject {
   Options options_;
   Receiver receiver_;
   std::vector<std::unique_ptr<Socket>> sockets_;
-  std::uint64_t received_ = 0;
   std::uint64_t droppedNonIke_ = 0;
 };
 

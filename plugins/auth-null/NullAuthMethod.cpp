@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "NullAuthMethod.hpp"
 
+#include <string.h>  // explicit_bzero (glibc)
+
 #include <string_view>
 
 namespace ikemesh::authnull {
@@ -33,7 +35,10 @@ std::vector<std::uint8_t> NullAuthMethod::authData(const AuthExchange& exchange)
   const std::vector<std::uint8_t> pad(kKeyPad.begin(), kKeyPad.end());
   auto key = exchange.prf(exchange.skP, pad);
   if (key.empty()) return {};
-  return exchange.prf(key, exchange.signedOctets);
+  auto mic = exchange.prf(key, exchange.signedOctets);
+  // The MIC key is as secret as SK_p: not left behind in freed memory (docs/security.md).
+  explicit_bzero(key.data(), key.size());
+  return mic;
 }
 
 void NullAuthMethod::sign(const AuthExchange& exchange, std::function<void(Result<AuthPayload>)> done) {

@@ -5,11 +5,15 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <string>
 
 namespace ikemesh::ike {
 
 namespace {
+
+/// KeyExchange instances alive (created and destroyed on worker threads too).
+std::atomic<std::size_t> live{0};
 
 // RFC 3526 §3, the 2048-bit MODP group: p = 2^2048 - 2^1984 - 1 + 2^64 * ([2^1918 pi] + 124476),
 // generator 2. (tests/unit/ike-crypto/vectors/ recomputes p from pi and checks it.)
@@ -161,9 +165,17 @@ KeyExchange::KeyExchange(DhGroup group, UniquePrivateKey privateKey, UniquePubli
     : group_(group),
       privateKey_(std::move(privateKey)),
       publicKey_(std::move(publicKey)),
-      publicValue_(std::move(publicValue)) {}
+      publicValue_(std::move(publicValue)) {
+  ++live;
+}
 
-KeyExchange::~KeyExchange() = default;
+KeyExchange::~KeyExchange() {
+  --live;
+}
+
+std::size_t KeyExchange::liveCount() noexcept {
+  return live.load();
+}
 
 Result<std::unique_ptr<KeyExchange>> KeyExchange::create(DhGroup group) {
   const std::string prefix = groupPrefix(group);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -38,6 +39,11 @@ class KeyExchange {
   KeyExchange(const KeyExchange&) = delete;
   KeyExchange& operator=(const KeyExchange&) = delete;
   ~KeyExchange();
+
+  /// How many key exchanges (each holding a DH private key in NSS) exist in the process now.
+  /// Forward secrecy (RFC 7296 §2.12) wants none to outlive the key derivation it served;
+  /// tests check it. Thread-safe.
+  static std::size_t liveCount() noexcept;
 
   DhGroup group() const noexcept { return group_; }
 

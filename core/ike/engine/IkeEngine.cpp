@@ -221,6 +221,9 @@ void IkeEngine::sendProtectedResponse(IkeSa& sa, ExchangeType exchange, std::uin
   // RFC 7296 §2.1: the response is kept to answer a retransmitted request with it.
   sa.lastResponseId = messageId;
   sa.lastResponse = std::move(*datagrams);
+  sa.lastRequest = std::move(sa.requestInProgress);
+  sa.requestInProgress.clear();
+  sa.lastResponseResent = 0;
   sa.expectedPeerRequestId = messageId + 1;
 }
 
@@ -233,6 +236,35 @@ void IkeEngine::sendUnprotectedNotify(const IkeHeader& request, NotifyType type,
   auto bytes = encode(answer);
   ++counters_.datagramsSent;
   transport_.send(local, remote, bytes);
+}
+
+void IkeEngine::answerRetransmission(IkeSa& sa, std::span<const std::uint8_t> datagram,
+                                     const Endpoint& from) {
+  const auto id = std::to_string(*sa.lastResponseId);
+  // RFC 7296 §2.1: a retransmitted request is bitwise identical to the first. Anything else
+  // with that message ID (garbage with valid SPIs, a forged or altered copy) gets no answer:
+  // the check happens before the integrity check, so it must not make us send. (A peer that
+  // re-fragments a retransmission smaller, as RFC 7383 §2.5.2 allows, is not answered from the
+  // cache; strongSwan, Libreswan and ikemesh resend the same datagrams.)
+  if (!std::equal(datagram.begin(), datagram.end(), sa.lastRequest.begin(), sa.lastRequest.end())) {
+    reject("message ID",
+           "request " + id + " of IKE SA #" + std::to_string(sa.serial) +
+               " is not a copy of the request answered with that ID; not answered",
+           from);
+    return;
+  }
+  // A replayed copy is indistinguishable from a retransmission, but a peer gives up after a
+  // handful (retransmit-timeout with backoff): beyond that, a replay would make us send on.
+  if (sa.lastResponseResent >= kMaxResponseResends) {
+    reject("message ID",
+           "request " + id + " of IKE SA #" + std::to_string(sa.serial) + " already answered " +
+               std::to_string(kMaxResponseResends + 1) + " times; a replay, not answered",
+           from);
+    return;
+  }
+  ++sa.lastResponseResent;
+  ++counters_.responsesFromCache;
+  sendDatagrams(sa, sa.lastResponse);
 }
 
 void IkeEngine::receive(std::span<const std::uint8_t> message, const Endpoint& from, const Endpoint& to) {
@@ -293,10 +325,7 @@ void IkeEngine::receive(std::span<const std::uint8_t> message, const Endpoint& f
   } else {
     if (sa->lastResponseId && header.messageId == *sa->lastResponseId) {
       // RFC 7296 §2.1 (and RFC 7383 §2.6.1: answer a fragmented request once, on fragment 1).
-      if (!fragment || fragment->fragmentNumber == 1) {
-        ++counters_.responsesFromCache;
-        sendDatagrams(*sa, sa->lastResponse);
-      }
+      if (!fragment || fragment->fragmentNumber == 1) answerRetransmission(*sa, message, from);
       return;
     }
     if (header.messageId != sa->expectedPeerRequestId) {
@@ -313,6 +342,8 @@ void IkeEngine::receive(std::span<const std::uint8_t> message, const Endpoint& f
     reject("SK payload", plaintext.error().message, from);
     return;
   }
+  if (!header.response && (!fragment || fragment->fragmentNumber == 1))
+    sa->requestInProgress.assign(message.begin(), message.end());
   PayloadType first = PayloadType::None;
   std::vector<std::uint8_t> bytes;
   if (fragment) {

@@ -47,6 +47,11 @@ struct EngineSettings {
 
 class IkeEngine {
  public:
+  /// How often one response is sent again for copies of its request. A peer retransmits a
+  /// handful of times before its retransmit-timeout (backoff doubles the interval); more
+  /// copies are a replay.
+  static constexpr std::uint32_t kMaxResponseResends = 16;
+
   IkeEngine(Host& host, IkeTransport& transport, EngineDelegate& delegate, EngineSettings settings = {});
   ~IkeEngine();
   IkeEngine(const IkeEngine&) = delete;
@@ -111,6 +116,9 @@ class IkeEngine {
                              const std::vector<Payload>& inner);
   void sendUnprotectedNotify(const IkeHeader& request, NotifyType type, Bytes data, const Endpoint& local,
                              const Endpoint& remote);
+  /// A request with the message ID of the one we answered last: the cached response again when
+  /// it is a bitwise copy, at most kMaxResponseResends times (RFC 7296 §2.1); else refused.
+  void answerRetransmission(IkeSa& sa, std::span<const std::uint8_t> datagram, const Endpoint& from);
   void removeSa(IkeSaSerial serial, const std::string& reason, bool deleteChildren = true);
   void removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::string& reason);
   void startLiveness(IkeSa& sa);

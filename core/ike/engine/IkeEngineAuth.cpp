@@ -9,8 +9,10 @@
 #include "ike/engine/MessageProtection.hpp"
 #include "ike/engine/PeerIdentity.hpp"
 #include "ike/engine/RekeyTiming.hpp"
+#include "ike/engine/SaHandover.hpp"
 #include "ike/engine/TrafficSelectorNarrowing.hpp"
 #include "ike/message/Message.hpp"
+#include "util/ScopedWipe.hpp"
 
 namespace ikemesh::ike {
 
@@ -124,6 +126,8 @@ void IkeEngine::startIkeAuth(IkeSa& sa) {
       sa.remote.address,       true,
       prfFunction(sa.ike.prf), std::vector<std::uint8_t>(sa.keys.skPi.begin(), sa.keys.skPi.end()),
       std::move(*octets)};
+  // The plugin copies what it keeps (auth.hpp): our copy of SK_p goes when this scope ends.
+  const ScopedWipe wipeSkP(exchange.skP);
   std::weak_ptr<int> alive = lifetime_;
   signer->sign(exchange, [this, alive, serial, credential = *credential](Result<AuthPayload> signature) {
     if (!alive.lock()) return;
@@ -245,6 +249,8 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
       sa.remote.address,       false,
       prfFunction(sa.ike.prf), std::vector<std::uint8_t>(sa.keys.skPi.begin(), sa.keys.skPi.end()),
       std::move(*octets)};
+  // The plugin copies what it keeps (auth.hpp): our copy of SK_p goes when this scope ends.
+  const ScopedWipe wipeSkP(exchange.skP);
   std::weak_ptr<int> alive = lifetime_;
   verifier->verify(
       exchange, claim, [this, alive, serial, messageId, signer, inner](Result<VerifiedPeer> verified) {
@@ -283,6 +289,8 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
             s->remote.address,       false,
             prfFunction(s->ike.prf), std::vector<std::uint8_t>(s->keys.skPr.begin(), s->keys.skPr.end()),
             std::move(*octets)};
+        // The plugin copies what it keeps (auth.hpp): our copy of SK_p goes when this scope ends.
+        const ScopedWipe wipeSkP(ours.skP);
         signer->sign(ours, [this, alive, serial, messageId, inner,
                             credential = *credential](Result<AuthPayload> signature) {
           if (!alive.lock()) return;
@@ -449,6 +457,8 @@ void IkeEngine::onIkeAuthResponse(IkeSa& sa, const std::vector<Payload>& inner) 
       sa.remote.address,       true,
       prfFunction(sa.ike.prf), std::vector<std::uint8_t>(sa.keys.skPr.begin(), sa.keys.skPr.end()),
       std::move(*octets)};
+  // The plugin copies what it keeps (auth.hpp): our copy of SK_p goes when this scope ends.
+  const ScopedWipe wipeSkP(exchange.skP);
   std::weak_ptr<int> alive = lifetime_;
   verifier->verify(exchange, claim, [this, alive, serial, inner](Result<VerifiedPeer> verified) {
     if (!alive.lock()) return;
@@ -592,9 +602,13 @@ Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys
     return p;
   };
   if (!sa.dataplane) return fail("no dataplane for connection '" + sa.connection.name + "'");
-  if (auto added = sa.dataplane->addSa(params(SaDirection::Inbound)); !added)
+  // handOverSa: after the call the keys exist only in the dataplane (and in `keys`, which is
+  // SecureBytes and wipes itself).
+  auto inbound = params(SaDirection::Inbound);
+  if (auto added = handOverSa(*sa.dataplane, inbound); !added)
     return fail("dataplane: inbound SA " + std::to_string(child.inboundSpi) + ": " + added.error().message);
-  if (auto added = sa.dataplane->addSa(params(SaDirection::Outbound)); !added) {
+  auto outbound = params(SaDirection::Outbound);
+  if (auto added = handOverSa(*sa.dataplane, outbound); !added) {
     (void)sa.dataplane->deleteSa({child.inboundSpi, sa.local.address});
     return fail("dataplane: outbound SA " + std::to_string(child.outboundSpi) + ": " + added.error().message);
   }

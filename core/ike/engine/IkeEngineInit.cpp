@@ -252,6 +252,9 @@ void IkeEngine::onIkeSaInitResponse(IkeSa& sa, const Message& message,
         removeSa(serial, result->error);
         return;
       }
+      // RFC 7296 §2.12: forward secrecy holds only once our DH private key is gone; the keys
+      // exist now, so it is not kept for the life of the IKE SA.
+      s->keyExchange.reset();
       if (auto installed = installIkeKeys(*s, *result->keys); !installed) {
         removeSa(serial, installed.error().message);
         return;
@@ -318,10 +321,8 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
   if (auto known = byInitiatorSpi_.find({header.initiatorSpi, from}); known != byInitiatorSpi_.end()) {
     // RFC 7296 §2.1: a retransmitted first message gets the same answer again.
     IkeSa* sa = find(known->second);
-    if (sa && sa->lastResponseId == 0u && !sa->lastResponse.empty() && sa->expectedPeerRequestId == 1) {
-      ++counters_.responsesFromCache;
-      sendDatagrams(*sa, sa->lastResponse);
-    }
+    if (sa && sa->lastResponseId == 0u && !sa->lastResponse.empty() && sa->expectedPeerRequestId == 1)
+      answerRetransmission(*sa, datagram, from);
     return;
   }
   const auto* saPayload = message.find(PayloadType::SecurityAssociation);
@@ -451,6 +452,7 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
       s->responderFirstMessage = bytes;
       s->lastResponseId = 0;
       s->lastResponse = {std::move(bytes)};
+      s->lastRequest = s->initiatorFirstMessage;
       s->expectedPeerRequestId = 1;
       s->state = IkeSaState::ResponderAwaitingAuth;
       sendDatagrams(*s, s->lastResponse);

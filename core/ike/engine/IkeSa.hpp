@@ -124,6 +124,11 @@ struct IkeSa {
   std::uint32_t expectedPeerRequestId = 0;
   std::optional<std::uint32_t> lastResponseId;
   std::vector<std::vector<std::uint8_t>> lastResponse;  ///< answered again on a retransmit
+  /// The request being answered and the one answered last, as datagrams (fragment 1 of a
+  /// fragmented one): only a bitwise identical copy is a retransmission (RFC 7296 §2.1).
+  std::vector<std::uint8_t> requestInProgress;
+  std::vector<std::uint8_t> lastRequest;
+  std::uint32_t lastResponseResent = 0;  ///< times lastResponse went out again
   FragmentReassembler requestFragments;
   FragmentReassembler responseFragments;
   bool peerRequestInProgress = false;  ///< answer being computed (auth, DH): retransmits wait

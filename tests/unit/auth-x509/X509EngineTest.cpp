@@ -39,6 +39,30 @@ class CorruptingSigner final : public AuthMethod {
   AuthMethod& real_;
 };
 
+/// Presents its own certificate and signs with its own key, but claims another node's ID
+/// (IDi): a member of the mesh posing as another member. The signature is genuine (it covers
+/// the claimed ID, RFC 7296 §2.15); only the ID-to-certificate check can catch it.
+class IdentityThief final : public AuthMethod {
+ public:
+  IdentityThief(AuthMethod& real, Identity stolen) : real_(real), stolen_(std::move(stolen)) {}
+  Result<LocalCredential> localCredential(const std::string& connection) override {
+    auto credential = real_.localCredential(connection);
+    if (credential) credential->id = stolen_;
+    return credential;
+  }
+  void sign(const AuthExchange& exchange, std::function<void(Result<AuthPayload>)> done) override {
+    real_.sign(exchange, std::move(done));
+  }
+  void verify(const AuthExchange& exchange, const PeerClaim& claim,
+              std::function<void(Result<VerifiedPeer>)> done) override {
+    real_.verify(exchange, claim, std::move(done));
+  }
+
+ private:
+  AuthMethod& real_;
+  Identity stolen_;
+};
+
 class X509EngineTest : public EngineTest {
  protected:
   void SetUp() override {
@@ -191,6 +215,24 @@ TEST_F(X509EngineTest, RightIdOtherThanTheCertificateIsAnIdMismatch) {
   connect();
   expectNoSa();
   EXPECT_EQ(linesWith(b, "rejected: AUTH: ID mismatch"), 1u);
+}
+
+TEST_F(X509EngineTest, NodeClaimingAnotherNodesIdWithItsOwnCertificateIsRefused) {
+  use(a, pluginA, "north");
+  auto north = a.authOverride->localCredential("private");
+  ASSERT_TRUE(north) << north.error().message;
+  use(a, pluginA, "east");
+  IdentityThief thief(*a.authOverride, north->id);
+  a.authOverride = &thief;
+  connect();
+  expectNoSa();
+  EXPECT_EQ(linesWith(b,
+                      "message from 192.0.2.1:500 rejected: AUTH: ID mismatch: the peer's ID "
+                      "'C=US, ST=NC, O=Example Organization, CN=north' is not in its certificate "
+                      "'C=US, ST=NC, O=Example Organization, CN=east'"),
+            1u);
+  // RFC 7296 §2.21.2: the impostor is told, and gets nothing either.
+  EXPECT_TRUE(a.failures.size() == 1u);
 }
 
 TEST_F(X509EngineTest, CorruptedSignatureIsABadSignature) {

@@ -200,6 +200,21 @@ TEST_F(EngineTest, SoftExpiryFromTheDataplaneRekeysTheChildSa) {
   EXPECT_EQ(a.recorder.installed.size(), 2u);
 }
 
+TEST_F(EngineTest, NoDiffieHellmanPrivateKeyOutlivesTheKeysItServed) {
+  // RFC 7296 §2.12: forward secrecy needs the DH private keys gone once the keys are derived.
+  auto serial = connect();
+  ASSERT_EQ(a.established.size(), 1u);
+  EXPECT_EQ(ike::KeyExchange::liveCount(), 0u) << "after IKE_SA_INIT and IKE_AUTH";
+  ASSERT_TRUE(a.engine.rekeyChildSa(serial, a.childrenUp.at(0).inboundSpi));  // pfs=yes
+  network.settle();
+  ASSERT_EQ(a.childrenUp.size(), 2u);
+  EXPECT_EQ(ike::KeyExchange::liveCount(), 0u) << "after a CHILD SA rekey with PFS";
+  ASSERT_TRUE(a.engine.rekeyIkeSa(serial));
+  network.settle();
+  ASSERT_EQ(a.engine.ikeSas().size(), 1u);
+  EXPECT_EQ(ike::KeyExchange::liveCount(), 0u) << "after an IKE SA rekey";
+}
+
 TEST_F(EngineTest, IkeRekeyMovesTheChildSasToTheNewIkeSa) {
   auto serial = connect();
   const auto oldSpi = a.established[0].initiatorSpi;

@@ -48,6 +48,34 @@ TEST(ProposalSelector, RejectsUnknownAlgorithmsNamingThem) {
   EXPECT_FALSE(parseProposals("aes_gcm256-sha2_256", true)) << "AEAD ESP with integrity";
 }
 
+TEST(ProposalSelector, RefusalOfWeakOnlyOffersNamesEveryOfferedTransform) {
+  // A weak-only offer like "3des-sha1-modp1024, aes128-sha1-modp2048" (RFC 7296 §3.3.2 IDs), named in
+  // the order of the wire.
+  auto transform = [](TransformType type, std::uint16_t id, std::optional<std::uint16_t> bits = {}) {
+    Transform t{type, id, {}};
+    if (bits) t.attributes.push_back(TransformAttribute::keyLength(*bits));
+    return t;
+  };
+  SecurityAssociationPayload offer;
+  offer.proposals.push_back(
+      {1,
+       ProtocolId::Ike,
+       {},
+       {transform(TransformType::Encryption, 3), transform(TransformType::PseudoRandomFunction, 2),
+        transform(TransformType::Integrity, 2), transform(TransformType::KeyExchange, 2)}});
+  offer.proposals.push_back(
+      {2,
+       ProtocolId::Ike,
+       {},
+       {transform(TransformType::Encryption, 12, 128), transform(TransformType::PseudoRandomFunction, 2),
+        transform(TransformType::Integrity, 2), transform(TransformType::KeyExchange, 14)}});
+  auto chosen = selectProposal(*parseProposals("", false), offer, ProtocolId::Ike, 2, false);
+  ASSERT_FALSE(chosen);
+  EXPECT_EQ(chosen.error().message,
+            "proposal 1 (3DES, PRF-HMAC-SHA1, HMAC-SHA1-96, MODP-1024) matches none of ours; "
+            "proposal 2 (AES-CBC_128, PRF-HMAC-SHA1, HMAC-SHA1-96, MODP-2048) matches none of ours");
+}
+
 TEST(ProposalSelector, ResponderPicksTheKeGroupWhenAcceptableElseAsksForItsOwn) {
   auto offer =
       toWireProposals(*parseProposals("aes_gcm256-sha2_512;dh31+dh19", false), ProtocolId::Ike, {}, true);

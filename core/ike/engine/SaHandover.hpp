@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#pragma once
+
+#include <ikemesh/dataplane.hpp>
+#include <ikemesh/result.hpp>
+
+namespace ikemesh::ike {
+
+/// Hands `params` to `dataplane` (Dataplane::addSa), then zeroes the core's copy of the SA's
+/// keys (encryptionKey, integrityKey; their sizes stay), whether the dataplane took the SA or
+/// not: a dataplane keeps its own copy of what it needs (dataplane.hpp), so after this call
+/// the ESP keys exist only there.
+Result<void> handOverSa(Dataplane& dataplane, SaParams& params);
+
+}  // namespace ikemesh::ike
