@@ -19,6 +19,8 @@
 #   BENCH_RESULTS (unset)      a folder: ike_load.tsv / ike_memory.tsv are written there too
 #   PERF_DIR (unset)           a folder: `perf record -g` of the responder during each rate run
 #                              is written there (IMPL-AUTH-REP.perf.data)
+#   PERF_ARGS ("-g")           perf record's call-graph options; "--call-graph dwarf" unwinds
+#                              through Debian's NSS libraries, which have no frame pointers
 #
 # CPU: the generator runs on CPU 0 and the responder on CPU 1 (taskset), so that each has one
 # core; the machine is shared, so the responder's CPU seconds per handshake (utime + stime of
@@ -268,7 +270,8 @@ measure() {
   local perf_pid=""
   if [[ -n ${PERF_DIR:-} ]]; then
     mkdir -p "$PERF_DIR"
-    perf record -q -g -p "$RESP_PID" -o "$PERF_DIR/$impl-$auth-$rep.perf.data" >/dev/null 2>&1 &
+    # shellcheck disable=SC2086 # PERF_ARGS is a list of options
+    perf record -q ${PERF_ARGS:--g} -p "$RESP_PID" -o "$PERF_DIR/$impl-$auth-$rep.perf.data" >/dev/null 2>&1 &
     perf_pid=$!
     ikm_track "$perf_pid"
     sleep 0.5
