@@ -13,6 +13,8 @@
 #   CONCURRENCY (16)  handshakes in flight
 #   LATENCY_N (20)    one-at-a-time handshakes for the latency of one handshake
 #   MEM_COUNTS ("1000 10000")  tunnels held for the memory measurement ("" skips it)
+#   IDLE_WAIT (15)             seconds the held tunnels stay idle before the second RSS reading
+#                              (ikemesh's kernel-tun gives an idle SA's NSS context back after 10 s)
 #   AUTHS ("ecdsa rsa null")   rsa = RSA-2048 certificates, ecdsa = ECDSA P-256, null = NULL
 #                              auth (RFC 7619; ikemesh alone: strongSwan's charon is given none)
 #   IKE_GROUP (31)             the key exchange: 31 = Curve25519, 19 = ECP-256
@@ -309,7 +311,8 @@ done
 
 # --- memory: RSS of the responder per IKE SA + CHILD SA, tunnels held up by the generator ---
 memory="$IKM_TMP/memory.tsv"
-printf 'impl\ttunnels\trss_before_kb\trss_after_kb\tbytes_per_tunnel\trequested\n' >"$memory"
+printf 'impl\ttunnels\trss_before_kb\trss_after_kb\tbytes_per_tunnel\trequested\trss_idle_kb\tbytes_per_tunnel_idle\n' >"$memory"
+idle_wait=${IDLE_WAIT:-15}
 mem_auth=ecdsa
 [[ " $auths " == *" ecdsa "* ]] || mem_auth=${auths%% *}
 for n in $mem_counts; do
@@ -327,10 +330,14 @@ for n in $mem_counts; do
     generate "$mem_auth" "$mode" "$n" "$concurrency" 0 --hold
     sleep 2
     after=$(rss_kb "$RESP_PID")
+    sleep "$idle_wait"
+    idle=$(rss_kb "$RESP_PID")
     established=$(field established)
     per=$(awk -v a="$after" -v b="$before" -v n="$established" 'BEGIN { printf "%.0f", (n > 0 ? (a - b) * 1024 / n : 0) }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$impl" "$established" "$before" "$after" "$per" "$n" >>"$memory"
-    ikm_log "$impl: $established tunnels, RSS $before -> $after KiB, $per bytes per IKE SA + CHILD SA"
+    per_idle=$(awk -v a="$idle" -v b="$before" -v n="$established" 'BEGIN { printf "%.0f", (n > 0 ? (a - b) * 1024 / n : 0) }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$impl" "$established" "$before" "$after" "$per" "$n" "$idle" "$per_idle" >>"$memory"
+    ikm_log "$impl: $established tunnels, RSS $before -> $after KiB ($idle KiB after $idle_wait s idle)," \
+      "$per ($per_idle idle) bytes per IKE SA + CHILD SA"
     stop_pid "$GEN_PID"
     stop_pid "$RESP_PID"
   done
@@ -390,15 +397,19 @@ label() {
   done
   if [[ -n $mem_counts ]]; then
     echo
-    echo "Responder memory per IKE SA + CHILD SA ($(label "$mem_auth"), VmRSS after the tunnels are up minus before)"
-    printf '| %-9s | %-8s | %-14s | %-13s | %-16s |\n' responder tunnels "RSS before KiB" "RSS after KiB" "bytes per tunnel"
-    printf '|%s|%s|%s|%s|%s|\n' ----------- ---------- ---------------- --------------- ------------------
-    tail -n +2 "$memory" | while IFS=$'\t' read -r impl n b a per _; do
-      printf '| %-9s | %-8s | %-14s | %-13s | %-16s |\n' "$impl" "$n" "$b" "$a" "$per"
+    echo "Responder memory per IKE SA + CHILD SA ($(label "$mem_auth"), VmRSS with the tunnels up minus before:"
+    echo "2 s after the last one came up, and again after $idle_wait s without traffic)"
+    printf '| %-9s | %-8s | %-14s | %-13s | %-16s | %-12s | %-21s |\n' responder tunnels "RSS before KiB" "RSS after KiB" \
+      "bytes per tunnel" "RSS idle KiB" "bytes per tunnel idle"
+    printf '|%s|%s|%s|%s|%s|%s|%s|\n' ----------- ---------- ---------------- --------------- ------------------ \
+      -------------- -----------------------
+    tail -n +2 "$memory" | while IFS=$'\t' read -r impl n b a per _ idle per_idle; do
+      printf '| %-9s | %-8s | %-14s | %-13s | %-16s | %-12s | %-21s |\n' "$impl" "$n" "$b" "$a" "$per" "$idle" "$per_idle"
     done
     for n in $mem_counts; do
-      awk -F'\t' -v n="$n" '$6 == n && $1 == "ikemesh" { i = $5; ie = $2 } $6 == n && $1 == "charon" { c = $5; ce = $2 }
-        END { if (i != "" && c > 0) printf "ikemesh / charon memory per tunnel, %d asked (%d and %d up): %.2f x\n", n, ie, ce, i / c }' "$memory"
+      awk -F'\t' -v n="$n" '$6 == n && $1 == "ikemesh" { i = $5; ii = $8; ie = $2 } $6 == n && $1 == "charon" { c = $5; ci = $8; ce = $2 }
+        END { if (i != "" && c > 0 && ci > 0)
+          printf "ikemesh / charon memory per tunnel, %d asked (%d and %d up): %.2f x just up, %.2f x idle\n", n, ie, ce, i / c, ii / ci }' "$memory"
     done
   fi
 } | tee "$IKM_TMP/table.txt"
