@@ -33,14 +33,11 @@ const PolicyGroup* findGroup(const std::vector<PolicyGroup>& groups, const std::
 // Entries of `from` with no entry of the same traffic in `other`.
 std::vector<PolicyEntry> missingFrom(const std::vector<PolicyEntry>& from,
                                      const std::vector<PolicyEntry>& other) {
-  auto key = [](const PolicyEntry& e) {
-    return std::make_tuple(e.prefix, e.protocol, e.localPort, e.peerPort);
-  };
-  std::set<decltype(key(from.front()))> present;
-  for (const auto& entry : other) present.insert(key(entry));
+  std::set<decltype(PolicyEntry{}.trafficKey())> present;
+  for (const auto& entry : other) present.insert(entry.trafficKey());
   std::vector<PolicyEntry> missing;
   for (const auto& entry : from) {
-    if (!present.contains(key(entry))) missing.push_back(entry);
+    if (!present.contains(entry.trafficKey())) missing.push_back(entry);
   }
   return missing;
 }
