@@ -40,6 +40,8 @@ IKEMESH_BUILD=$(cd "${1:-$source_dir/build}" && pwd)
 export IKEMESH_BUILD
 # shellcheck source=SCRIPTDIR/../tests/lib/netns.sh
 source "$source_dir/tests/lib/netns.sh"
+# shellcheck source=SCRIPTDIR/bench-lib.sh
+source "$source_dir/bench/bench-lib.sh"
 # shellcheck source=SCRIPTDIR/../tests/lib/strongswan.sh
 source "$source_dir/tests/lib/strongswan.sh"
 
@@ -136,15 +138,6 @@ esac
 ike_proposal="aes_gcm128-sha2_256;dh$ike_group"
 esp_proposal="aes_gcm128"
 
-# cpu_ticks PID: utime+stime of the process (all its threads), in clock ticks.
-cpu_ticks() {
-  local stat
-  stat=$(<"/proc/$1/stat")
-  stat=${stat##*) }
-  read -r -a fields <<<"$stat"
-  echo $((fields[11] + fields[12]))
-}
-rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 
 stop_pid() {
   local pid=$1

@@ -24,6 +24,8 @@ IKEMESH_BUILD=$(cd "${1:-$source_dir/build}" && pwd)
 export IKEMESH_BUILD
 # shellcheck source=SCRIPTDIR/../tests/lib/netns.sh
 source "$source_dir/tests/lib/netns.sh"
+# shellcheck source=SCRIPTDIR/bench-lib.sh
+source "$source_dir/bench/bench-lib.sh"
 
 cidrs=${CIDRS:-100000}
 reps=${REPS:-3}
@@ -74,13 +76,6 @@ write_policies 1
 } >"$etc/mesh.conf"
 ikm_log "$cidrs CIDRs in $(wc -l "$etc"/policies/* | tail -1 | awk '{print $1}') lines of ${#groups[@]} group files"
 
-cpu_ticks() {
-  local stat
-  stat=$(<"/proc/$1/stat")
-  stat=${stat##*) }
-  read -r -a fields <<<"$stat"
-  echo $((fields[11] + fields[12]))
-}
 now_ms() { date +%s%3N; }
 perf_pid=""
 # perf_start KIND / perf_stop: with PERF_DIR, a profile of the daemon ($IKM_PID) meanwhile.
@@ -112,7 +107,7 @@ for ((rep = 1; rep <= reps; rep++)); do
   pid=$IKM_PID
   ctl=$IKM_CTL
   printf 'start\t%s\t%s\n' "$((started - start))" "$(cpu_ticks "$pid")" >>"$results"
-  rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status")
+  rss=$(rss_kb "$pid")
   printf 'rss\t%s\t0\n' "$rss" >>"$results"
   for kind in unchanged replaced; do
     [[ $kind == replaced ]] && write_policies $((rep + 1))

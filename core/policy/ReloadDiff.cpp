@@ -10,6 +10,9 @@ namespace ikemesh::policy {
 
 namespace {
 
+/// Entries of one group listed by ReloadDiff::toString() in each direction.
+constexpr std::size_t kListedEntriesPerGroup = 20;
+
 std::vector<std::string> changedKeys(const std::map<std::string, std::string>& before,
                                      const std::map<std::string, std::string>& after) {
   std::set<std::string> keys;
@@ -89,9 +92,21 @@ std::string ReloadDiff::toString() const {
     line("conn '" + change.name + "' changed: " + keys);
   }
   for (const auto& key : changedSetupKeys) line("config setup: " + key + " changed");
+  // Each entry up to a limit per group and direction, then how many more: a policy file
+  // rewritten whole changes 100,000 entries, and this text goes to the log and to `ikemesh
+  // reload`, whose reply the control socket caps (bench/policy_reload.sh).
+  auto entries = [&](const GroupChange& change, const std::vector<PolicyEntry>& list, char sign,
+                     const char* what) {
+    const std::size_t listed = std::min(list.size(), kListedEntriesPerGroup);
+    for (std::size_t i = 0; i < listed; ++i)
+      line("group '" + change.group + "': " + sign + " " + list[i].toString());
+    if (list.size() > listed)
+      line("group '" + change.group + "': " + sign + " " + std::to_string(list.size() - listed) +
+           " more entries " + what);
+  };
   for (const auto& change : changedGroups) {
-    for (const auto& entry : change.added) line("group '" + change.group + "': + " + entry.toString());
-    for (const auto& entry : change.removed) line("group '" + change.group + "': - " + entry.toString());
+    entries(change, change.added, '+', "added");
+    entries(change, change.removed, '-', "removed");
   }
   return text;
 }
