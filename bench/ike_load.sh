@@ -67,7 +67,6 @@ ikm_init ike-load
 IKM_PREFIX="ikmload$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 ikm_log "namespaces $IKM_PREFIX-g (generator) and $IKM_PREFIX-r (responder)"
 clk_tck=$(getconf CLK_TCK)
-page_kb=$(($(getconf PAGESIZE) / 1024))
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 gen_cpu=0
 resp_cpu=$(($(nproc) > 1 ? 1 : 0))
