@@ -13,12 +13,16 @@
 #   CONCURRENCY (16)  handshakes in flight
 #   LATENCY_N (20)    one-at-a-time handshakes for the latency of one handshake
 #   MEM_COUNTS ("1000 10000")  tunnels held for the memory measurement ("" skips it)
+#   IDLE_WAIT (15)             seconds the held tunnels stay idle before the second RSS reading
+#                              (ikemesh's kernel-tun gives an idle SA's NSS context back after 10 s)
 #   AUTHS ("ecdsa rsa null")   rsa = RSA-2048 certificates, ecdsa = ECDSA P-256, null = NULL
 #                              auth (RFC 7619; ikemesh alone: strongSwan's charon is given none)
 #   IKE_GROUP (31)             the key exchange: 31 = Curve25519, 19 = ECP-256
 #   BENCH_RESULTS (unset)      a folder: ike_load.tsv / ike_memory.tsv are written there too
 #   PERF_DIR (unset)           a folder: `perf record -g` of the responder during each rate run
 #                              is written there (IMPL-AUTH-REP.perf.data)
+#   PERF_ARGS ("-g")           perf record's call-graph options; "--call-graph dwarf" unwinds
+#                              through Debian's NSS libraries, which have no frame pointers
 #
 # CPU: the generator runs on CPU 0 and the responder on CPU 1 (taskset), so that each has one
 # core; the machine is shared, so the responder's CPU seconds per handshake (utime + stime of
@@ -36,6 +40,8 @@ IKEMESH_BUILD=$(cd "${1:-$source_dir/build}" && pwd)
 export IKEMESH_BUILD
 # shellcheck source=SCRIPTDIR/../tests/lib/netns.sh
 source "$source_dir/tests/lib/netns.sh"
+# shellcheck source=SCRIPTDIR/bench-lib.sh
+source "$source_dir/bench/bench-lib.sh"
 # shellcheck source=SCRIPTDIR/../tests/lib/strongswan.sh
 source "$source_dir/tests/lib/strongswan.sh"
 
@@ -61,7 +67,6 @@ ikm_init ike-load
 IKM_PREFIX="ikmload$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 ikm_log "namespaces $IKM_PREFIX-g (generator) and $IKM_PREFIX-r (responder)"
 clk_tck=$(getconf CLK_TCK)
-page_kb=$(($(getconf PAGESIZE) / 1024))
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 gen_cpu=0
 resp_cpu=$(($(nproc) > 1 ? 1 : 0))
@@ -132,15 +137,6 @@ esac
 ike_proposal="aes_gcm128-sha2_256;dh$ike_group"
 esp_proposal="aes_gcm128"
 
-# cpu_ticks PID: utime+stime of the process (all its threads), in clock ticks.
-cpu_ticks() {
-  local stat
-  stat=$(<"/proc/$1/stat")
-  stat=${stat##*) }
-  read -r -a fields <<<"$stat"
-  echo $((fields[11] + fields[12]))
-}
-rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 
 stop_pid() {
   local pid=$1
@@ -268,7 +264,8 @@ measure() {
   local perf_pid=""
   if [[ -n ${PERF_DIR:-} ]]; then
     mkdir -p "$PERF_DIR"
-    perf record -q -g -p "$RESP_PID" -o "$PERF_DIR/$impl-$auth-$rep.perf.data" >/dev/null 2>&1 &
+    # shellcheck disable=SC2086 # PERF_ARGS is a list of options
+    perf record -q ${PERF_ARGS:--g} -p "$RESP_PID" -o "$PERF_DIR/$impl-$auth-$rep.perf.data" >/dev/null 2>&1 &
     perf_pid=$!
     ikm_track "$perf_pid"
     sleep 0.5
@@ -306,7 +303,8 @@ done
 
 # --- memory: RSS of the responder per IKE SA + CHILD SA, tunnels held up by the generator ---
 memory="$IKM_TMP/memory.tsv"
-printf 'impl\ttunnels\trss_before_kb\trss_after_kb\tbytes_per_tunnel\trequested\n' >"$memory"
+printf 'impl\ttunnels\trss_before_kb\trss_after_kb\tbytes_per_tunnel\trequested\trss_idle_kb\tbytes_per_tunnel_idle\n' >"$memory"
+idle_wait=${IDLE_WAIT:-15}
 mem_auth=ecdsa
 [[ " $auths " == *" ecdsa "* ]] || mem_auth=${auths%% *}
 for n in $mem_counts; do
@@ -324,10 +322,14 @@ for n in $mem_counts; do
     generate "$mem_auth" "$mode" "$n" "$concurrency" 0 --hold
     sleep 2
     after=$(rss_kb "$RESP_PID")
+    sleep "$idle_wait"
+    idle=$(rss_kb "$RESP_PID")
     established=$(field established)
     per=$(awk -v a="$after" -v b="$before" -v n="$established" 'BEGIN { printf "%.0f", (n > 0 ? (a - b) * 1024 / n : 0) }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$impl" "$established" "$before" "$after" "$per" "$n" >>"$memory"
-    ikm_log "$impl: $established tunnels, RSS $before -> $after KiB, $per bytes per IKE SA + CHILD SA"
+    per_idle=$(awk -v a="$idle" -v b="$before" -v n="$established" 'BEGIN { printf "%.0f", (n > 0 ? (a - b) * 1024 / n : 0) }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$impl" "$established" "$before" "$after" "$per" "$n" "$idle" "$per_idle" >>"$memory"
+    ikm_log "$impl: $established tunnels, RSS $before -> $after KiB ($idle KiB after $idle_wait s idle)," \
+      "$per ($per_idle idle) bytes per IKE SA + CHILD SA"
     stop_pid "$GEN_PID"
     stop_pid "$RESP_PID"
   done
@@ -387,15 +389,19 @@ label() {
   done
   if [[ -n $mem_counts ]]; then
     echo
-    echo "Responder memory per IKE SA + CHILD SA ($(label "$mem_auth"), VmRSS after the tunnels are up minus before)"
-    printf '| %-9s | %-8s | %-14s | %-13s | %-16s |\n' responder tunnels "RSS before KiB" "RSS after KiB" "bytes per tunnel"
-    printf '|%s|%s|%s|%s|%s|\n' ----------- ---------- ---------------- --------------- ------------------
-    tail -n +2 "$memory" | while IFS=$'\t' read -r impl n b a per _; do
-      printf '| %-9s | %-8s | %-14s | %-13s | %-16s |\n' "$impl" "$n" "$b" "$a" "$per"
+    echo "Responder memory per IKE SA + CHILD SA ($(label "$mem_auth"), VmRSS with the tunnels up minus before:"
+    echo "2 s after the last one came up, and again after $idle_wait s without traffic)"
+    printf '| %-9s | %-8s | %-14s | %-13s | %-16s | %-12s | %-21s |\n' responder tunnels "RSS before KiB" "RSS after KiB" \
+      "bytes per tunnel" "RSS idle KiB" "bytes per tunnel idle"
+    printf '|%s|%s|%s|%s|%s|%s|%s|\n' ----------- ---------- ---------------- --------------- ------------------ \
+      -------------- -----------------------
+    tail -n +2 "$memory" | while IFS=$'\t' read -r impl n b a per _ idle per_idle; do
+      printf '| %-9s | %-8s | %-14s | %-13s | %-16s | %-12s | %-21s |\n' "$impl" "$n" "$b" "$a" "$per" "$idle" "$per_idle"
     done
     for n in $mem_counts; do
-      awk -F'\t' -v n="$n" '$6 == n && $1 == "ikemesh" { i = $5; ie = $2 } $6 == n && $1 == "charon" { c = $5; ce = $2 }
-        END { if (i != "" && c > 0) printf "ikemesh / charon memory per tunnel, %d asked (%d and %d up): %.2f x\n", n, ie, ce, i / c }' "$memory"
+      awk -F'\t' -v n="$n" '$6 == n && $1 == "ikemesh" { i = $5; ii = $8; ie = $2 } $6 == n && $1 == "charon" { c = $5; ci = $8; ce = $2 }
+        END { if (i != "" && c > 0 && ci > 0)
+          printf "ikemesh / charon memory per tunnel, %d asked (%d and %d up): %.2f x just up, %.2f x idle\n", n, ie, ce, i / c, ii / ci }' "$memory"
     done
   fi
 } | tee "$IKM_TMP/table.txt"

@@ -5,8 +5,9 @@
 #   ike_load.sh        IKE handshakes/s, latency, responder CPU and memory: ikemeshd vs charon
 #   tun_throughput.sh  iperf3 through ikemesh, wireguard-go, strongSwan kernel-libipsec, veth
 #   mesh_*.sh          any mesh bring-up / first-packet benchmarks present in bench/
-# and the one-process microbenchmarks (ike_crypto_bench, ike_handshake_bench,
-# policy_lookup_bench, tun_esp_bench), which have no peer to run beside.
+#   policy_reload.sh   start and `ikemesh reload` with 100,000 CIDRs, and policy_lookup_bench
+# and the one-process microbenchmarks (ike_crypto_bench, ike_handshake_bench, tun_esp_bench),
+# which have no peer to run beside.
 #
 # Run as root from the source tree:   sudo bash bench/run-all.sh [BUILD_DIR]   (default ./build)
 # It builds the targets it needs in BUILD_DIR first (a configured tree; Release recommended).
@@ -54,10 +55,10 @@ load_start=$(machine_load)
 started=$(date -u '+%F %H:%M UTC')
 step ike_crypto_bench "$build/bench/ike_crypto_bench"
 step ike_handshake_bench "$build/bench/ike_handshake_bench" 2000
-step policy_lookup_bench "$build/bench/policy_lookup_bench"
 step tun_esp_bench "$build/bench/tun_esp_bench"
 step ike_load env BENCH_RESULTS="$raw" bash "$source_dir/bench/ike_load.sh" "$build"
 step tun_throughput bash "$source_dir/bench/tun_throughput.sh" "$build"
+step policy_reload bash "$source_dir/bench/policy_reload.sh" "$build"
 for mesh in "$source_dir"/bench/mesh_*.sh; do
   [[ -e $mesh ]] || continue
   name=$(basename "$mesh" .sh)
@@ -176,11 +177,11 @@ section() { # section NAME TITLE: the step's status, duration, machine load and 
   for name in "${steps[@]}"; do
     [[ $name == mesh_* ]] && section "$name" "Mesh: $name (bench/$name.sh)"
   done
+  section policy_reload "Control plane: start, reload and policy lookups with 100,000 CIDRs (bench/policy_reload.sh; ikemesh alone, see bench/README.md)"
   echo "## One-process microbenchmarks (ikemesh alone: no peer runs the same code)"
   echo
   section ike_crypto_bench "IKE crypto (ike_crypto_bench)"
   section ike_handshake_bench "Two engines in one process (ike_handshake_bench)"
-  section policy_lookup_bench "Policy lookups, 100,000 CIDRs (policy_lookup_bench)"
   section tun_esp_bench "kernel-tun ESP fast path, one core (tun_esp_bench)"
 } >"$results/REPORT.md"
 log "wrote $results/REPORT.md"

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include <ikemesh/net.hpp>
@@ -37,11 +38,10 @@ struct PolicyEntry {
     return (protocol == 0 || protocol == queryProtocol) && (localPort == 0 || localPort == queryLocalPort) &&
            (peerPort == 0 || peerPort == queryPeerPort);
   }
+  /// Prefix, protocol and ports, ordered: what sameTraffic() compares, as a key of sets and maps.
+  auto trafficKey() const { return std::make_tuple(prefix, protocol, localPort, peerPort); }
   /// Same prefix, protocol and ports; the location is not compared.
-  bool sameTraffic(const PolicyEntry& other) const {
-    return prefix == other.prefix && protocol == other.protocol && localPort == other.localPort &&
-           peerPort == other.peerPort;
-  }
+  bool sameTraffic(const PolicyEntry& other) const { return trafficKey() == other.trafficKey(); }
   /// "10.15.0.0/16", or "192.0.2.0/24 tcp 0 80" as written in the file.
   std::string toString() const;
 };

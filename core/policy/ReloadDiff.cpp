@@ -10,6 +10,9 @@ namespace ikemesh::policy {
 
 namespace {
 
+/// Entries of one group listed by ReloadDiff::toString() in each direction.
+constexpr std::size_t kListedEntriesPerGroup = 20;
+
 std::vector<std::string> changedKeys(const std::map<std::string, std::string>& before,
                                      const std::map<std::string, std::string>& after) {
   std::set<std::string> keys;
@@ -33,14 +36,11 @@ const PolicyGroup* findGroup(const std::vector<PolicyGroup>& groups, const std::
 // Entries of `from` with no entry of the same traffic in `other`.
 std::vector<PolicyEntry> missingFrom(const std::vector<PolicyEntry>& from,
                                      const std::vector<PolicyEntry>& other) {
-  auto key = [](const PolicyEntry& e) {
-    return std::make_tuple(e.prefix, e.protocol, e.localPort, e.peerPort);
-  };
-  std::set<decltype(key(from.front()))> present;
-  for (const auto& entry : other) present.insert(key(entry));
+  std::set<decltype(PolicyEntry{}.trafficKey())> present;
+  for (const auto& entry : other) present.insert(entry.trafficKey());
   std::vector<PolicyEntry> missing;
   for (const auto& entry : from) {
-    if (!present.contains(key(entry))) missing.push_back(entry);
+    if (!present.contains(entry.trafficKey())) missing.push_back(entry);
   }
   return missing;
 }
@@ -92,9 +92,21 @@ std::string ReloadDiff::toString() const {
     line("conn '" + change.name + "' changed: " + keys);
   }
   for (const auto& key : changedSetupKeys) line("config setup: " + key + " changed");
+  // Each entry up to a limit per group and direction, then how many more: a policy file
+  // rewritten whole changes 100,000 entries, and this text goes to the log and to `ikemesh
+  // reload`, whose reply the control socket caps (bench/policy_reload.sh).
+  auto entries = [&](const GroupChange& change, const std::vector<PolicyEntry>& list, char sign,
+                     const char* what) {
+    const std::size_t listed = std::min(list.size(), kListedEntriesPerGroup);
+    for (std::size_t i = 0; i < listed; ++i)
+      line("group '" + change.group + "': " + sign + " " + list[i].toString());
+    if (list.size() > listed)
+      line("group '" + change.group + "': " + sign + " " + std::to_string(list.size() - listed) +
+           " more entries " + what);
+  };
   for (const auto& change : changedGroups) {
-    for (const auto& entry : change.added) line("group '" + change.group + "': + " + entry.toString());
-    for (const auto& entry : change.removed) line("group '" + change.group + "': - " + entry.toString());
+    entries(change, change.added, '+', "added");
+    entries(change, change.removed, '-', "removed");
   }
   return text;
 }

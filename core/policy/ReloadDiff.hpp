@@ -36,7 +36,8 @@ struct ReloadDiff {
     return addedConnections.empty() && removedConnections.empty() && changedConnections.empty() &&
            changedSetupKeys.empty() && changedGroups.empty();
   }
-  /// One line per change, for the reload log.
+  /// One line per change, for the reload log and `ikemesh reload`; of a group's entries, at
+  /// most 20 added and 20 removed are listed, then how many more.
   std::string toString() const;
 };
 

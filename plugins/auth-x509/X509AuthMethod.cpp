@@ -15,6 +15,9 @@ constexpr std::uint8_t kX509Signature = 4;  // RFC 7296 §3.6 Cert Encoding
 /// How long our certificate, key and the trusted CAs are used before the database is read
 /// again: a certificate imported or re-trusted while the daemon runs is used from then on.
 constexpr std::chrono::seconds kDatabaseRereadInterval{10};
+/// Peers whose validated chains are kept (VerifiedChainCache): a certificate and a key of a few
+/// KiB each, a bound on what many peers can make the daemon hold.
+constexpr std::size_t kVerifiedChainCapacity = 1024;
 
 std::vector<std::uint8_t> derOf(const CERTCertificate* certificate) {
   return {certificate->derCert.data, certificate->derCert.data + certificate->derCert.len};
@@ -60,7 +63,10 @@ Result<void> validatePath(CERTCertificate* leaf) {
 }  // namespace
 
 X509AuthMethod::X509AuthMethod(Host& host, std::shared_ptr<NssDatabase> database, std::string provider)
-    : host_(host), database_(std::move(database)), provider_(std::move(provider)) {}
+    : host_(host),
+      database_(std::move(database)),
+      provider_(std::move(provider)),
+      chains_(std::make_shared<VerifiedChainCache>(kDatabaseRereadInterval, kVerifiedChainCapacity)) {}
 
 Result<const X509AuthMethod::OurCredential*> X509AuthMethod::ourCredential(const std::string& connection) {
   auto nickname = host_.configValue(connection, "leftcert");
@@ -76,8 +82,15 @@ Result<const X509AuthMethod::OurCredential*> X509AuthMethod::ourCredential(const
   auto key = database_->privateKey(certificate->get());
   if (!key) return key.error();
   auto intermediates = database_->intermediates(certificate->get());
+  // A session copy of the key signs without the database: every operation on the token key
+  // reads its attributes through SQLite (a sixth of the CPU of an ECDSA handshake, measured
+  // with bench/ike_load.sh). C_CopyObject within the token works for a sensitive key too; when
+  // the token refuses, the token key still signs, only slower.
+  std::shared_ptr<SECKEYPrivateKey> signingKey(
+      PK11_CopyTokenPrivKeyToSessionPrivKey((*key)->pkcs11Slot, key->get()), PrivateKeyDeleter{});
+  if (!signingKey) signingKey.reset(key->release(), PrivateKeyDeleter{});
   auto& entry = credentials_[*nickname];
-  entry = OurCredential{std::move(*certificate), std::move(*key), std::move(intermediates), now};
+  entry = OurCredential{std::move(*certificate), std::move(signingKey), std::move(intermediates), now};
   return &entry;
 }
 
@@ -111,18 +124,13 @@ void X509AuthMethod::sign(const AuthExchange& exchange, std::function<void(Resul
     return;
   }
   // The worker signs with its own reference on the key: the cache may re-read it meanwhile.
-  UniquePrivateKey key(SECKEY_CopyPrivateKey((*credential)->key.get()));
-  if (!key) {
-    done(fail("copying our private key failed: " + nssErrorText()));
-    return;
-  }
+  std::shared_ptr<SECKEYPrivateKey> sharedKey = (*credential)->key;
   const auto scheme = host_.configValue(exchange.connection, "rsasigscheme");
   const RsaScheme rsa = scheme && *scheme == "pkcs1" ? RsaScheme::Pkcs1 : RsaScheme::Pss;
-  auto sharedKey = std::make_shared<UniquePrivateKey>(std::move(key));
   Host* host = &host_;
   host_.submitWork([host, database = database_, sharedKey, rsa, octets = exchange.signedOctets,
                     done = std::move(done)]() mutable {
-    auto signature = signAuthOctets(sharedKey->get(), rsa, octets);
+    auto signature = signAuthOctets(sharedKey.get(), rsa, octets);
     sharedKey.reset();
     host->postToMain(
         [signature = std::move(signature), done = std::move(done)]() mutable { done(std::move(signature)); });
@@ -130,8 +138,10 @@ void X509AuthMethod::sign(const AuthExchange& exchange, std::function<void(Resul
   });
 }
 
-Result<VerifiedPeer> verifyPeer(const PeerClaim& claim, std::span<const std::uint8_t> signedOctets,
-                                const std::optional<std::string>& rightid) {
+namespace {
+
+/// The peer's certificate chain validated by NSS (validatePath()): the leaf and its key.
+Result<std::shared_ptr<VerifiedChainCache::Chain>> validateChain(const PeerClaim& claim) {
   if (claim.certificates.empty())
     return fail("no certificate: the peer sent no CERT payload (RFC 7296 §3.6)");
   // Every X.509 CERT becomes a temporary certificate, so that NSS finds the intermediates
@@ -152,27 +162,55 @@ Result<VerifiedPeer> verifyPeer(const PeerClaim& claim, std::span<const std::uin
                 std::to_string(claim.certificates.front().encoding) + ", not X.509 signature (4)");
   CERTCertificate* leaf = sent.front().get();
   if (auto valid = validatePath(leaf); !valid) return valid.error();
-  const std::string subject = displayName(leaf->subject);
+  UniquePublicKey key(CERT_ExtractPublicKey(leaf));
+  if (!key)
+    return fail("invalid certificate: no usable public key in '" + displayName(leaf->subject) +
+                "': " + nssErrorText());
+  return std::make_shared<VerifiedChainCache::Chain>(
+      VerifiedChainCache::Chain{std::move(sent.front()), std::move(key), VerifiedChainCache::Clock::now()});
+}
+
+/// The checks every handshake makes, on a validated chain: the ID payload and rightid= against
+/// the certificate, the AUTH signature with its key.
+Result<VerifiedPeer> checkClaim(const VerifiedChainCache::Chain& chain, const PeerClaim& claim,
+                                std::span<const std::uint8_t> signedOctets,
+                                const std::optional<std::string>& rightid) {
+  CERTCertificate* leaf = chain.leaf.get();
   // RFC 7296 §3.5, RFC 4945 §3.1: the ID must be the certificate's subject or subjectAltName.
   if (!identityMatchesCertificate(claim.id, leaf))
     return fail("ID mismatch: the peer's ID '" + displayIdentity(claim.id) + "' is not in its certificate '" +
-                subject + "'");
+                displayName(leaf->subject) + "'");
   if (!configuredIdMatchesCertificate(rightid, leaf))
-    return fail("ID mismatch: rightid='" + *rightid + "' but the peer's certificate is '" + subject + "'");
-  UniquePublicKey key(CERT_ExtractPublicKey(leaf));
-  if (!key) return fail("invalid certificate: no usable public key in '" + subject + "': " + nssErrorText());
-  if (auto verified = verifyAuthOctets(key.get(), claim.auth, signedOctets); !verified)
+    return fail("ID mismatch: rightid='" + *rightid + "' but the peer's certificate is '" +
+                displayName(leaf->subject) + "'");
+  if (auto verified = verifyAuthOctets(chain.key.get(), claim.auth, signedOctets); !verified)
     return verified.error();
   return VerifiedPeer{displayIdentity(claim.id)};
+}
+
+}  // namespace
+
+Result<VerifiedPeer> verifyPeer(const PeerClaim& claim, std::span<const std::uint8_t> signedOctets,
+                                const std::optional<std::string>& rightid, VerifiedChainCache* chains) {
+  if (chains && !claim.certificates.empty())
+    if (auto known = chains->find(claim.certificates, VerifiedChainCache::Clock::now()))
+      return checkClaim(*known, claim, signedOctets, rightid);
+  auto chain = validateChain(claim);
+  if (!chain) return chain.error();
+  auto verified = checkClaim(**chain, claim, signedOctets, rightid);
+  // Only a chain whose key has verified a signature is kept: that check imported the key into
+  // a token, which later checks then share (an import on several threads at once would race).
+  if (verified && chains) chains->insert(claim.certificates, std::move(*chain));
+  return verified;
 }
 
 void X509AuthMethod::verify(const AuthExchange& exchange, const PeerClaim& claim,
                             std::function<void(Result<VerifiedPeer>)> done) {
   Host* host = &host_;
-  host_.submitWork([host, database = database_, claim, octets = exchange.signedOctets,
+  host_.submitWork([host, database = database_, chains = chains_, claim, octets = exchange.signedOctets,
                     rightid = host_.configValue(exchange.connection, "rightid"),
                     done = std::move(done)]() mutable {
-    auto verified = verifyPeer(claim, octets, rightid);
+    auto verified = verifyPeer(claim, octets, rightid, chains.get());
     host->postToMain(
         [verified = std::move(verified), done = std::move(done)]() mutable { done(std::move(verified)); });
     (void)database;  // NSS and the trust anchors stay up until the check is done

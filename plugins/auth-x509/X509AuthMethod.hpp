@@ -15,11 +15,15 @@
 #include <ikemesh/host.hpp>
 
 #include "NssDatabase.hpp"
+#include "VerifiedChainCache.hpp"
 
 namespace ikemesh::authx509 {
 
 /// One provider ("auth.rsasig" or "auth.ecdsa"); both sign with whatever key the certificate
 /// holds and accept every signature its key can make, so that a mesh can mix key types.
+///
+/// A peer's chain, once validated, is not validated again for the database re-read interval
+/// (VerifiedChainCache); the ID checks and the AUTH signature are made on every exchange.
 ///
 /// Threading: members run on the main thread; sign() and verify() do the public-key work on
 /// Host::submitWork() and complete on the main thread through Host::postToMain(). The
@@ -44,7 +48,8 @@ class X509AuthMethod final : public AuthMethod {
   /// Our certificate, its key and the intermediates above it, as read from the database.
   struct OurCredential {
     UniqueCertificate certificate;
-    UniquePrivateKey key;
+    /// Shared with the sign() jobs in flight: a re-read replaces it while they sign.
+    std::shared_ptr<SECKEYPrivateKey> key;
     std::vector<std::vector<std::uint8_t>> intermediates;
     std::chrono::steady_clock::time_point readAt;
   };
@@ -59,10 +64,15 @@ class X509AuthMethod final : public AuthMethod {
   std::map<std::string, OurCredential> credentials_;  ///< by nickname
   std::vector<std::uint8_t> authorityHashes_;
   std::chrono::steady_clock::time_point authorityHashesReadAt_;
+  /// Shared with the verify() jobs in flight.
+  std::shared_ptr<VerifiedChainCache> chains_;
 };
 
 /// The verification itself, synchronous (what verify() runs on a worker): exposed for tests.
+/// With `chains`, a chain validated there recently is not validated again, and a chain that
+/// validates (and whose key verified the AUTH signature) is added to it.
 Result<VerifiedPeer> verifyPeer(const PeerClaim& claim, std::span<const std::uint8_t> signedOctets,
-                                const std::optional<std::string>& rightid);
+                                const std::optional<std::string>& rightid,
+                                VerifiedChainCache* chains = nullptr);
 
 }  // namespace ikemesh::authx509

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 namespace ikemesh::tun {
@@ -74,15 +75,36 @@ const char* describe(EspStatus status) noexcept {
 }
 
 /// The NSS objects of one SA, created once (creating a context per packet costs several times
-/// the AES work itself).
+/// the AES work itself). AES-GCM keeps its key too, so that an idle SA can give its context back
+/// and make it again at its next packet (releaseIdleContext()).
 struct EspSa::Keys {
   UniqueSymKey cipherKey;
-  UniqueContext gcm;  // AES-GCM: a message context for this SA's direction
+  UniqueContext gcm;  // AES-GCM: a message context for this SA's direction; guarded by gcmMutex_
   std::array<std::uint8_t, kGcmSaltLength> salt{};
+  std::array<std::uint8_t, 32> gcmKey{};  // AES-GCM: the key without its salt
+  std::size_t gcmKeyLength = 0;
+  CK_ATTRIBUTE_TYPE gcmOperation = CKA_ENCRYPT;
   UniqueSymKey integrityKey;  // AES-CBC: HMAC key and its reusable context
   UniqueContext hmac;
   std::size_t hmacOutputLength = 0;
-  ~Keys() { explicit_bzero(salt.data(), salt.size()); }
+  ~Keys() {
+    explicit_bzero(salt.data(), salt.size());
+    explicit_bzero(gcmKey.data(), gcmKey.size());
+  }
+
+  /// The AES-GCM key object and message context of this SA (again); false when NSS refuses.
+  bool makeGcmContext() noexcept {
+    UniqueSlot slot(PK11_GetInternalSlot());
+    if (!slot) return false;
+    SECItem keyItem = itemOf(std::span<const std::uint8_t>(gcmKey).first(gcmKeyLength));
+    cipherKey.reset(PK11_ImportSymKeyWithFlags(slot.get(), CKM_AES_GCM, PK11_OriginUnwrap, CKA_ENCRYPT,
+                                               &keyItem, CKF_ENCRYPT | CKF_DECRYPT, PR_FALSE, nullptr));
+    if (!cipherKey) return false;
+    SECItem noParams{siBuffer, nullptr, 0};
+    gcm.reset(
+        PK11_CreateContextBySymKey(CKM_AES_GCM, CKA_NSS_MESSAGE | gcmOperation, cipherKey.get(), &noParams));
+    return gcm != nullptr;
+  }
 };
 
 Result<std::unique_ptr<EspSa>> EspSa::create(const SaParams& params,
@@ -107,14 +129,13 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaParams& params,
       return fail(who + ": AES-GCM-16 key with salt is " + std::to_string(key.size()) +
                   " octets, expected 20, 28 or 36 (RFC 4106 §8.1)");
     std::copy(key.end() - kGcmSaltLength, key.end(), keys->salt.begin());
-    SECItem keyItem = itemOf(key.first(key.size() - kGcmSaltLength));
-    keys->cipherKey.reset(PK11_ImportSymKeyWithFlags(slot.get(), CKM_AES_GCM, PK11_OriginUnwrap, CKA_ENCRYPT,
-                                                     &keyItem, CKF_ENCRYPT | CKF_DECRYPT, PR_FALSE, nullptr));
-    if (!keys->cipherKey) return fail(who + ": importing the AES-GCM key failed: " + nssErrorText());
-    const CK_ATTRIBUTE_TYPE operation = params.direction == SaDirection::Outbound ? CKA_ENCRYPT : CKA_DECRYPT;
-    keys->gcm.reset(PK11_CreateContextBySymKey(CKM_AES_GCM, CKA_NSS_MESSAGE | operation,
-                                               keys->cipherKey.get(), &noParams));
-    if (!keys->gcm) return fail(who + ": creating the AES-GCM context failed: " + nssErrorText());
+    keys->gcmKeyLength = key.size() - kGcmSaltLength;
+    std::copy(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(keys->gcmKeyLength),
+              keys->gcmKey.begin());
+    keys->gcmOperation = params.direction == SaDirection::Outbound ? CKA_ENCRYPT : CKA_DECRYPT;
+    // Made now, so that a key NSS refuses is an error of addSa() and not of the first packet.
+    if (!keys->makeGcmContext())
+      return fail(who + ": creating the AES-GCM key and context failed: " + nssErrorText());
   } else if (params.encryption == EncryptionId::AesCbc) {
     auto integrity = integrityInfo(params.integrity);
     if (!integrity) return fail(who + ": AES-CBC needs an integrity algorithm (RFC 4303 §3.2)");
@@ -236,6 +257,8 @@ EncapsulateResult EspSa::seal(const std::uint8_t* iv, std::span<const std::uint8
       storeBe32(aad.data() + 4, static_cast<std::uint32_t>(sequence));
     }
     int written = 0;
+    std::lock_guard lock(gcmMutex_);
+    if (!keys_->gcm && !keys_->makeGcmContext()) return {EspStatus::CryptoFailed, 0, LifetimeCrossing::None};
     if (PK11_AEADOp(keys_->gcm.get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
                     aad.data(), static_cast<int>(aadLength), plaintext, &written,
                     static_cast<int>(encryptedLength), icv, static_cast<int>(icvLength_), plaintext,
@@ -336,6 +359,11 @@ DecapsulateResult EspSa::decapsulate(std::span<std::uint8_t> packet) noexcept {
       std::memcpy(aad.data() + 4, data + 4, 4);
     }
     int written = 0;
+    std::unique_lock lock(gcmMutex_);
+    if (!keys_->gcm && !keys_->makeGcmContext()) {
+      result.status = EspStatus::CryptoFailed;
+      return result;
+    }
     if (PK11_AEADOp(keys_->gcm.get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
                     aad.data(), static_cast<int>(aadLength), ciphertext, &written,
                     static_cast<int>(encryptedLength), icv, static_cast<int>(icvLength_), ciphertext,
@@ -412,6 +440,27 @@ LifetimeCrossing EspSa::account(std::size_t payloadLength) noexcept {
   if (reached(hard_) && !hardReached_.exchange(true)) return LifetimeCrossing::Hard;
   if (reached(soft_) && !softReached_.exchange(true)) return LifetimeCrossing::Soft;
   return LifetimeCrossing::None;
+}
+
+bool EspSa::releaseIdleContext(std::chrono::system_clock::time_point now,
+                               std::chrono::system_clock::duration idleFor) noexcept {
+  if (!aead_) return false;
+  const std::int64_t lastUse = lastUseTicks_.load(std::memory_order_relaxed);
+  const auto since = lastUse != 0
+                         ? std::chrono::system_clock::time_point(std::chrono::system_clock::duration(lastUse))
+                         : addTime_;
+  if (now - since < idleFor) return false;
+  // A packet thread holding the lock is using the SA: it is not idle.
+  std::unique_lock lock(gcmMutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !keys_->gcm) return false;
+  keys_->gcm.reset();
+  keys_->cipherKey.reset();
+  return true;
+}
+
+bool EspSa::holdsContext() const noexcept {
+  std::lock_guard lock(gcmMutex_);
+  return !aead_ || keys_->gcm != nullptr;
 }
 
 LifetimeCrossing EspSa::checkTime(std::chrono::system_clock::time_point now) noexcept {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 
 #include <ikemesh/dataplane.hpp>
@@ -57,6 +58,11 @@ struct DecapsulateResult {
 /// AES-CBC key and an HMAC context, created once), its sequence counter or anti-replay
 /// window, its counters and lifetimes. No I/O.
 ///
+/// An AES-GCM SA idle for a while gives its NSS key object and context back
+/// (releaseIdleContext()) and makes them again at its next packet: the softoken holds about
+/// 8 KB per context (a key object of about 6 KB, its attribute slots, and the context), most of
+/// an idle tunnel's memory, and making them again costs a few microseconds once.
+///
 /// An ESP packet here starts at the SPI: SPI | sequence | IV | ciphertext | ICV; the outer IP
 /// and UDP headers are the caller's. AES-GCM-16 follows RFC 4106 (nonce = 4-octet salt from
 /// the key's tail | 8-octet IV; AAD = SPI | sequence, with ESN SPI | high | low, §5); the IV of
@@ -107,6 +113,14 @@ class EspSa {
   SaCounters counters() const;
   /// Reports a time lifetime crossed at `now` (each once); called by a timer.
   LifetimeCrossing checkTime(std::chrono::system_clock::time_point now) noexcept;
+  /// Frees the AES-GCM key object and context when no packet used the SA (or, unused, since it
+  /// was added) for `idleFor` and no packet is being processed; true when it freed them. Any
+  /// thread; the next packet makes them again.
+  bool releaseIdleContext(std::chrono::system_clock::time_point now,
+                          std::chrono::system_clock::duration idleFor) noexcept;
+  /// Whether the SA holds its NSS context now (always for AES-CBC): for tests.
+  bool holdsContext() const noexcept;
+
   /// Whether the hard lifetime (or the sequence space) is used up.
   bool expired() const noexcept { return hardReached_.load(std::memory_order_relaxed); }
 
@@ -135,6 +149,9 @@ class EspSa {
   std::size_t icvLength_;
   std::size_t blockLength_;  // padding alignment: 4 for AES-GCM (RFC 4303 §2.4), 16 for CBC
   std::unique_ptr<Keys> keys_;
+  /// Guards the AES-GCM context against releaseIdleContext() on another thread; uncontended
+  /// on the packet path (one thread per direction).
+  mutable std::mutex gcmMutex_;
 
   std::uint64_t nextSequence_ = 1;  // outbound
   ReplayWindow window_;             // inbound

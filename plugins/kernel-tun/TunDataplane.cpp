@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "TunDataplane.hpp"
 
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <poll.h>
@@ -25,6 +26,13 @@
 namespace ikemesh::tun {
 
 namespace {
+
+/// How long an AES-GCM SA carries no packet before it gives its NSS context back (EspSa::
+/// releaseIdleContext(): about 8 KB per SA; the next packet makes it again in microseconds).
+constexpr std::chrono::seconds kIdleContextRelease{10};
+/// Contexts freed in one sweep above which the heap is trimmed: they are small blocks spread
+/// over the heap, which glibc otherwise keeps resident.
+constexpr std::size_t kTrimAfterReleases = 64;
 
 constexpr std::size_t kBatch = 32;
 // Transmit slots: enough for two 64 KiB super-packets cut at a 1400-octet MTU.
@@ -532,15 +540,17 @@ void TunDataplane::reportCrossing(const EspSa& esp, LifetimeCrossing crossed) {
 void TunDataplane::checkLifetimes() {
   const auto now = std::chrono::system_clock::now();
   std::vector<std::pair<const EspSa*, LifetimeCrossing>> crossed;
+  std::size_t released = 0;
   {
     std::shared_lock lock(stateMutex_);
-    for (auto& [spi, sa] : inbound_)
-      if (auto c = sa->esp->checkTime(now); c != LifetimeCrossing::None)
-        crossed.emplace_back(sa->esp.get(), c);
-    for (auto& [key, sa] : outboundByRef_)
-      if (auto c = sa->esp->checkTime(now); c != LifetimeCrossing::None)
-        crossed.emplace_back(sa->esp.get(), c);
+    auto check = [&](EspSa& esp) {
+      if (auto c = esp.checkTime(now); c != LifetimeCrossing::None) crossed.emplace_back(&esp, c);
+      released += esp.releaseIdleContext(now, kIdleContextRelease) ? 1 : 0;
+    };
+    for (auto& [spi, sa] : inbound_) check(*sa->esp);
+    for (auto& [key, sa] : outboundByRef_) check(*sa->esp);
   }
+  if (released >= kTrimAfterReleases) ::malloc_trim(0);
   for (auto& [esp, c] : crossed) reportCrossing(*esp, c);
 }
 

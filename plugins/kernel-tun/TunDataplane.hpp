@@ -170,6 +170,8 @@ class TunDataplane final : public Dataplane {
   void warnAboutStrictReversePathFilter();
   void post(std::function<void(TunDataplane&, DataplaneEvents&)> work);
   void reportCrossing(const EspSa& esp, LifetimeCrossing crossed);
+  /// Every second: the lifetimes each SA crossed, and idle AES-GCM SAs give their NSS context
+  /// back (EspSa::releaseIdleContext()).
   void checkLifetimes();
 
   /// Whether a tunnel-mode inner packet's addresses are those `sa` was negotiated for

@@ -365,6 +365,44 @@ TEST(EspSa, CountersRecordBytesPacketsAndLastUse) {
   EXPECT_GE(*counters.lastUse, counters.addTime);
 }
 
+TEST(EspSa, IdleGcmSaGivesItsContextBackAndItsNextPacketsStillMatchTheVectors) {
+  const auto added = std::chrono::system_clock::time_point(std::chrono::hours(1000));
+  auto out = EspSa::create(gcmParams(SaDirection::Outbound, 0x11223344, kGcm128Key), added);
+  auto in = EspSa::create(gcmParams(SaDirection::Inbound, 0x11223344, kGcm128Key), added);
+  ASSERT_TRUE(out.ok() && in.ok());
+  EXPECT_TRUE((*out)->holdsContext());
+  EXPECT_FALSE((*out)->releaseIdleContext(added + std::chrono::seconds(9), std::chrono::seconds(10)));
+  EXPECT_TRUE((*out)->holdsContext());
+  EXPECT_TRUE((*out)->releaseIdleContext(added + std::chrono::seconds(10), std::chrono::seconds(10)));
+  EXPECT_TRUE((*in)->releaseIdleContext(added + std::chrono::seconds(10), std::chrono::seconds(10)));
+  EXPECT_FALSE((*out)->holdsContext());
+  EXPECT_FALSE((*out)->releaseIdleContext(added + std::chrono::seconds(11), std::chrono::seconds(10)));
+  // The next packet makes the context again: the same bytes as the independent vector.
+  EXPECT_EQ(seal(**out, kInnerPacket, 4), kGcm128Tunnel);
+  EXPECT_TRUE((*out)->holdsContext());
+  EXPECT_EQ(open(**in, kGcm128Tunnel), kInnerPacket);
+  EXPECT_TRUE((*in)->holdsContext());
+}
+
+TEST(EspSa, RecentlyUsedGcmSaKeepsItsContext) {
+  auto in = make(gcmParams(SaDirection::Inbound, 0x11223344, kGcm128Key));
+  ASSERT_TRUE(in);
+  open(*in, kGcm128Tunnel);
+  const auto used = *in->counters().lastUse;
+  EXPECT_FALSE(in->releaseIdleContext(used + std::chrono::seconds(5), std::chrono::seconds(10)));
+  EXPECT_TRUE(in->holdsContext());
+  EXPECT_TRUE(in->releaseIdleContext(used + std::chrono::seconds(10), std::chrono::seconds(10)));
+}
+
+TEST(EspSa, CbcSaKeepsItsKeys) {
+  auto sa =
+      make(cbcParams(SaDirection::Outbound, IntegrityId::HmacSha2_256_128, kSha256Key, IpsecMode::Tunnel));
+  ASSERT_TRUE(sa);
+  EXPECT_FALSE(sa->releaseIdleContext(std::chrono::system_clock::now() + std::chrono::hours(1),
+                                      std::chrono::seconds(10)));
+  EXPECT_TRUE(sa->holdsContext());
+}
+
 TEST(EspSa, ReservedSpiIsRefused) {
   auto sa = EspSa::create(gcmParams(SaDirection::Inbound, 255, kGcm128Key));
   ASSERT_FALSE(sa.ok());

@@ -112,5 +112,27 @@ TEST(ReloadDiff, GroupOfARemovedConnIsRemovedEntirely) {
   EXPECT_EQ(diff.changedGroups[0].removed.size(), 1u);
 }
 
+TEST(ReloadDiff, TextListsTwentyEntriesPerGroupAndDirectionThenHowManyMore) {
+  test::TempFolder folder;
+  folder.write("ipsec.conf", kConfig);
+  std::string before;
+  std::string after;
+  for (int i = 0; i < 25; ++i) before += "10.15.1." + std::to_string(i) + "/32\n";
+  for (int i = 0; i < 3; ++i) after += "10.15.2." + std::to_string(i) + "/32\n";
+  folder.write("policies/private", before);
+  MeshPolicy old = load(folder);
+  folder.write("policies/private", after);
+  const std::string text = diffReload(old, load(folder)).toString();
+  auto count = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("group 'private': + 10.15.2."), 3u);
+  EXPECT_EQ(count("group 'private': - 10.15.1."), 20u);
+  EXPECT_EQ(count("group 'private': - 5 more entries removed\n"), 1u) << text;
+  EXPECT_EQ(count("more entries added"), 0u);
+}
+
 }  // namespace
 }  // namespace ikemesh::policy
