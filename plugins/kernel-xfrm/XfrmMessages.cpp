@@ -411,6 +411,24 @@ Result<AcquireMessage> parseAcquire(std::span<const std::uint8_t> payload) {
   return out;
 }
 
+Result<MappingMessage> parseMapping(std::span<const std::uint8_t> payload) {
+  auto fixed = readFixed<xfrm_user_mapping>(payload, "XFRM_MSG_MAPPING");
+  if (!fixed) return std::move(fixed).error();
+  const auto family = fixed->id.family;
+  if (family != AF_INET && family != AF_INET6)
+    return fail("kernel-xfrm: XFRM_MSG_MAPPING: id.family " + std::to_string(family) +
+                " is neither AF_INET nor AF_INET6");
+  MappingMessage out;
+  out.spi = ntohl(fixed->id.spi);
+  out.destination = addressOf(fixed->id.daddr, family);
+  out.reqid = fixed->reqid;
+  out.oldSource = addressOf(fixed->old_saddr, family);
+  out.oldPort = ntohs(fixed->old_sport);
+  out.newSource = addressOf(fixed->new_saddr, family);
+  out.newPort = ntohs(fixed->new_sport);
+  return out;
+}
+
 Result<StateMessage> parseExpire(std::span<const std::uint8_t> payload) {
   auto fixed = readFixed<xfrm_user_expire>(payload, "XFRM_MSG_EXPIRE");
   if (!fixed) return std::move(fixed).error();
