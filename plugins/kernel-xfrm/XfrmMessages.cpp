@@ -344,6 +344,12 @@ Result<std::vector<std::uint8_t>> buildState(const SaParams& params, std::uint32
     encap.encap_sport = htons(params.encapsulation->sourcePort);
     encap.encap_dport = htons(params.encapsulation->destinationPort);
     message.addAttribute(XFRMA_ENCAP, encap);
+    if (params.direction == SaDirection::Inbound) {
+      // Without it the kernel sends XFRM_MSG_MAPPING for every packet from a peer's new NAT
+      // port until the SA is replaced; with it, once per new port and then at most every
+      // kMappingReportSeconds (Linux 5.17; older kernels ignore the attribute).
+      message.addAttribute(XFRMA_MTIMER_THRESH, kMappingReportSeconds);
+    }
   }
   return message.finish(sequence);
 }

@@ -117,6 +117,10 @@ struct AcquireMessage {
   std::uint16_t destinationPort = 0;
   std::uint32_t sequence = 0;
 };
+/// How often the kernel repeats XFRM_MSG_MAPPING for an inbound state while its peer's ESP in UDP
+/// keeps coming from the same new NAT port (XFRMA_MTIMER_THRESH), in seconds.
+inline constexpr std::uint32_t kMappingReportSeconds = 10;
+
 /// What an XFRM_MSG_MAPPING says: ESP in UDP for our inbound state `spi` (to `destination`)
 /// arrived from a new outer source address or port (RFC 3948, RFC 7296 §2.23).
 struct MappingMessage {

@@ -169,6 +169,20 @@ TEST(XfrmMessages, UdpEncapsulationCarriesBothPortsInNetworkOrder) {
   EXPECT_EQ(ntohs(encap.encap_dport), 14500);
 }
 
+TEST(XfrmMessages, AnInboundEncapsulatedStateRateLimitsItsMappingReports) {
+  auto params = gcmOutbound();
+  params.encapsulation = UdpEncapsulation{4500, 4500};
+  auto outbound = parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, false, 0, 1));
+  EXPECT_FALSE(outbound.attributes.contains(XFRMA_MTIMER_THRESH));
+  params.direction = SaDirection::Inbound;
+  auto inbound = parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, false, 0, 1));
+  ASSERT_TRUE(inbound.attributes.contains(XFRMA_MTIMER_THRESH));
+  EXPECT_EQ(as<std::uint32_t>(inbound.attributes[XFRMA_MTIMER_THRESH]), kMappingReportSeconds);
+  params.encapsulation.reset();
+  auto plain = parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, false, 0, 1));
+  EXPECT_FALSE(plain.attributes.contains(XFRMA_MTIMER_THRESH));
+}
+
 TEST(XfrmMessages, AnAllocatedInboundSpiIsUpdatedAndAnAcquiredOneCarriesTheAcquireSequence) {
   auto parsed = parse<xfrm_usersa_info>(*buildState(gcmOutbound(), kReqidBase + 1, true, 77, 1));
   EXPECT_EQ(parsed.header.nlmsg_type, XFRM_MSG_UPDSA);
