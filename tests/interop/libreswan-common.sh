@@ -38,6 +38,7 @@ interop_start_libreswan() {
   local extra="" kv
   for kv in "$@"; do extra+=$'\t'"$kv"$'\n'; done
   local auth=${lsw_auth_lines:-$'\tleftid=%null\n\trightid=%null\n\tauthby=null'}
+  mkdir -p "$lsw_dir"
   {
     ikm_libreswan_config_setup "$lsw_dir"
     cat <<EOF
