@@ -451,6 +451,10 @@ void IkeService::expired(const SaRef& sa, bool hard) {
   engine_->saExpired(sa, hard);
 }
 
+void IkeService::natMappingChanged(const NatMapping& mapping) {
+  engine_->natMappingChanged(mapping);
+}
+
 const IkeService::ChildRecord* IkeService::newestChildOf(ike::IkeSaSerial ikeSa) const {
   const ChildRecord* newest = nullptr;
   for (auto it = children_.lower_bound({ikeSa, 0}); it != children_.end() && it->first.first == ikeSa; ++it)

@@ -107,6 +107,7 @@ class IkeService final : public ike::EngineDelegate, public DataplaneEvents {
   void acquire(const Acquire& acquire) override;
   void expired(const SaRef& sa, bool hard) override;
   void error(const std::string& message) override;
+  void natMappingChanged(const NatMapping& mapping) override;
 
  private:
   class Transport;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace ikemesh::xfrm {
 
@@ -36,6 +37,21 @@ std::optional<std::uint16_t> portOf(const TrafficSelector& selector) {
   return std::nullopt;
 }
 
+/// Whether the kernel drops the packets that meet a trap while its ACQUIRE is unanswered (1,
+/// the default) or keeps them in the policy's queue (0): per network namespace.
+constexpr const char* kLarvalDropSysctl = "/proc/sys/net/core/xfrm_larval_drop";
+
+/// Writes `value` to the sysctl file at `path`; returns what it held before.
+Result<std::string> exchangeSysctl(const char* path, const std::string& value) {
+  std::string before;
+  if (std::ifstream in(path); !(in >> before))
+    return fail(std::string("kernel-xfrm: cannot read ") + path + ": " + std::strerror(errno));
+  if (std::ofstream out(path); !(out << value << '\n' << std::flush))
+    return fail(std::string("kernel-xfrm: cannot write ") + value + " to " + path + ": " +
+                std::strerror(errno));
+  return before;
+}
+
 std::uint8_t shuntAction(ShuntAction action) {
   // Reject and hold have no XFRM form: both block (README.md).
   return action == ShuntAction::Pass ? XFRM_POLICY_ALLOW : XFRM_POLICY_BLOCK;
@@ -50,6 +66,17 @@ Result<std::unique_ptr<XfrmDataplane>> XfrmDataplane::create(Host& host) {
   if (!events) return std::move(events).error();
   std::unique_ptr<XfrmDataplane> dataplane(new XfrmDataplane(host, std::move(*requests), std::move(*events)));
   dataplane->removeOurs();  // a crashed run's policies and states
+  // DESIGN.md §2 step 2: the packets that hit a trap wait for the SA (the kernel's policy
+  // queue, up to 100 packets, retried with a doubling timeout up to a minute) instead of
+  // being dropped with the larval state; the first `ping -c 1` gets its reply.
+  if (auto before = exchangeSysctl(kLarvalDropSysctl, "0")) {
+    dataplane->larvalDropBefore_ = *before;
+    if (*before != "0")
+      host.log(LogLevel::Info, "net.core.xfrm_larval_drop " + *before +
+                                   " -> 0: packets that meet a trap wait for their SA (restored at stop)");
+  } else {
+    host.log(LogLevel::Warning, before.error().message + "; the packets that meet a trap are dropped");
+  }
   for (std::uint16_t port : {kIkePort, kNatTraversalPort})
     if (auto bypass = dataplane->installBypass(port); !bypass) return std::move(bypass).error();
   return dataplane;
@@ -63,6 +90,9 @@ XfrmDataplane::XfrmDataplane(Host& host, XfrmSocket requests, XfrmSocket events)
 XfrmDataplane::~XfrmDataplane() {
   host_.unwatchFd(eventsWatch_);
   removeOurs();
+  if (larvalDropBefore_ && *larvalDropBefore_ != "0")
+    if (auto restored = exchangeSysctl(kLarvalDropSysctl, *larvalDropBefore_); !restored)
+      host_.log(LogLevel::Warning, restored.error().message);
 }
 
 void XfrmDataplane::setEvents(DataplaneEvents* events) {
@@ -137,8 +167,8 @@ Result<void> XfrmDataplane::installBypass(std::uint16_t port) {
 Result<PolicyId> XfrmDataplane::installTrap(const PolicySpec& spec) {
   auto selector = makeSelector(spec.local, spec.remote, spec.protocol, spec.localPort, spec.remotePort);
   if (!selector) return std::move(selector).error();
-  // A template no state satisfies (our base reqid is never an SA's): the first packet is
-  // dropped, the kernel makes a larval state and sends XFRM_MSG_ACQUIRE.
+  // A template no state satisfies (our base reqid is never an SA's): the kernel makes a larval
+  // state, sends XFRM_MSG_ACQUIRE and keeps the packets in this policy's queue.
   PolicyRequest request{*selector, XFRM_POLICY_OUT, XFRM_POLICY_ALLOW,
                         policyPriority(*selector, PolicyKind::Trap),
                         EspTemplate{IpsecMode::Transport, kReqidBase, std::nullopt, std::nullopt}};
@@ -209,6 +239,8 @@ Result<void> XfrmDataplane::addSa(const SaParams& params) {
   if (*added != 0) return fail("kernel-xfrm: " + what + ": " + std::strerror(*added));
   allocatedSpis_.erase(saKey);
   if (!inbound) acquireSequences_.erase({params.source, params.ref.destination});
+  const auto acquiredBy =
+      inbound ? acquireTraps_.end() : acquireTraps_.find({params.source, params.ref.destination});
 
   InstalledSa sa{nextOwner_++, {}, params.connection};
   auto undo = [&](Error error) -> Result<void> {
@@ -255,6 +287,10 @@ Result<void> XfrmDataplane::addSa(const SaParams& params) {
     }
   }
   sas_[saKey] = std::move(sa);
+  if (acquiredBy != acquireTraps_.end()) {
+    releaseHeldPackets(acquiredBy->second);
+    acquireTraps_.erase(acquiredBy);
+  }
   if (host_.logEnabled(LogLevel::Debug))
     host_.log(LogLevel::Debug, what + " installed (reqid " + std::to_string(reqid) + ")");
   return success();
@@ -355,6 +391,20 @@ void XfrmDataplane::removeOurs() {
                                   std::to_string(states) + " states left by an earlier run");
 }
 
+void XfrmDataplane::releaseHeldPackets(const SelectorKey& trap) {
+  auto stack = stacks_.find(trap);
+  if (stack == stacks_.end() || stack->second.empty()) return;
+  // The packets wait in the queue of the trap's kernel policy, whose timer retries them at
+  // 0.1, 0.3, 0.7, 1.5, 3.1 s... after the ACQUIRE. The same policy written again takes over
+  // that queue and retries it at once (the kernel's xfrm_policy_requeue()): now they meet the
+  // SA's policy and leave in ESP.
+  auto result =
+      requests_.execute(buildUpdatePolicy(stack->second.back().request, 0), "releasing held packets");
+  if (!result || *result != 0)
+    host_.log(LogLevel::Warning, "cannot rewrite a trap to release its held packets: " +
+                                     (result ? std::string(std::strerror(*result)) : result.error().message));
+}
+
 void XfrmDataplane::readEvents() {
   for (;;) {
     auto datagram = events_.receiveEvents();
@@ -375,7 +425,7 @@ void XfrmDataplane::readEvents() {
       else if (message.type == XFRM_MSG_EXPIRE)
         onExpire(message.payload);
       else if (message.type == XFRM_MSG_MAPPING)
-        host_.log(LogLevel::Info, "a peer's NAT mapping changed (XFRM_MSG_MAPPING); IKE updates it");
+        onMapping(message.payload);
     }
   }
 }
@@ -394,9 +444,25 @@ void XfrmDataplane::onAcquire(std::span<const std::uint8_t> payload) {
   auto policy = policies_.find(owner);
   if (policy == policies_.end() || !policy->second.trap) return;
   acquireSequences_[{acquire->source, acquire->destination}] = acquire->sequence;
+  acquireTraps_[{acquire->source, acquire->destination}] = stack->first;
   if (!sink_) return;
   sink_->acquire({owner, acquire->source, acquire->destination, acquire->protocol, acquire->sourcePort,
                   acquire->destinationPort});
+}
+
+void XfrmDataplane::onMapping(std::span<const std::uint8_t> payload) {
+  auto mapping = parseMapping(payload);
+  if (!mapping) {
+    host_.log(LogLevel::Error, mapping.error().message);
+    return;
+  }
+  if (!isOurReqid(mapping->reqid) || !sas_.contains({mapping->spi, mapping->destination})) return;
+  if (sink_)
+    sink_->natMappingChanged({{mapping->spi, mapping->destination},
+                              mapping->oldSource,
+                              mapping->oldPort,
+                              mapping->newSource,
+                              mapping->newPort});
 }
 
 void XfrmDataplane::onExpire(std::span<const std::uint8_t> payload) {
@@ -409,6 +475,7 @@ void XfrmDataplane::onExpire(std::span<const std::uint8_t> payload) {
   if (state->spi == 0 || !sas_.contains({state->spi, state->destination})) {
     // A larval state of an unanswered ACQUIRE timed out: the trap applies again.
     acquireSequences_.erase({state->source, state->destination});
+    acquireTraps_.erase({state->source, state->destination});
     allocatedSpis_.erase({state->spi, state->destination});
     return;
   }

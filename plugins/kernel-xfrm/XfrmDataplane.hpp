@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ namespace ikemesh::xfrm {
 /// The `dataplane.xfrm` provider: the kernel's IPsec (XFRM) does ESP (DESIGN.md §7).
 ///
 /// Traps are outbound policies with an ESP template that no state satisfies (reqid
-/// kReqidBase): the first packet makes the kernel send XFRM_MSG_ACQUIRE and a larval state.
+/// kReqidBase): the first packet makes the kernel send XFRM_MSG_ACQUIRE and a larval state,
+/// and wait in the policy's queue (net.core.xfrm_larval_drop=0) until the SA is in.
 /// Shunts are policies without template (pass: allow; drop, reject, hold: block). SAs are
 /// states, each with the policies that send and accept its selectors' traffic. Policies of one
 /// selector and direction form a stack: the newest is in the kernel, the one below returns
@@ -80,6 +82,11 @@ class XfrmDataplane final : public Dataplane {
   void readEvents();
   void onAcquire(std::span<const std::uint8_t> payload);
   void onExpire(std::span<const std::uint8_t> payload);
+  /// XFRM_MSG_MAPPING: a peer's NAT port changed (RFC 3948); the core decides (RFC 7296 §2.23).
+  void onMapping(std::span<const std::uint8_t> payload);
+  /// Sends the packets the kernel holds in the queue of the trap whose stack is `trap` now that
+  /// their SA is in.
+  void releaseHeldPackets(const SelectorKey& trap);
 
   Host& host_;
   XfrmSocket requests_;
@@ -95,6 +102,11 @@ class XfrmDataplane final : public Dataplane {
   /// The ACQUIRE sequence per (source, destination), so that the SA answering it replaces
   /// the larval state (the kernel matches XFRM_MSG_NEWSA's seq).
   std::map<std::pair<IpAddress, IpAddress>, std::uint32_t> acquireSequences_;
+  /// The trap (its stack) that made the ACQUIRE per (source, destination): its kernel policy
+  /// holds the packets until the outbound SA is in.
+  std::map<std::pair<IpAddress, IpAddress>, SelectorKey> acquireTraps_;
+  /// net.core.xfrm_larval_drop before this dataplane set it to 0, restored at destruction.
+  std::optional<std::string> larvalDropBefore_;
 };
 
 }  // namespace ikemesh::xfrm

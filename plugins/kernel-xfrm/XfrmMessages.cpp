@@ -344,6 +344,12 @@ Result<std::vector<std::uint8_t>> buildState(const SaParams& params, std::uint32
     encap.encap_sport = htons(params.encapsulation->sourcePort);
     encap.encap_dport = htons(params.encapsulation->destinationPort);
     message.addAttribute(XFRMA_ENCAP, encap);
+    if (params.direction == SaDirection::Inbound) {
+      // Without it the kernel sends XFRM_MSG_MAPPING for every packet from a peer's new NAT
+      // port until the SA is replaced; with it, once per new port and then at most every
+      // kMappingReportSeconds (Linux 5.17; older kernels ignore the attribute).
+      message.addAttribute(XFRMA_MTIMER_THRESH, kMappingReportSeconds);
+    }
   }
   return message.finish(sequence);
 }
@@ -408,6 +414,24 @@ Result<AcquireMessage> parseAcquire(std::span<const std::uint8_t> payload) {
   out.sourcePort = ntohs(acquire.sel.sport);
   out.destinationPort = ntohs(acquire.sel.dport);
   out.sequence = acquire.seq;
+  return out;
+}
+
+Result<MappingMessage> parseMapping(std::span<const std::uint8_t> payload) {
+  auto fixed = readFixed<xfrm_user_mapping>(payload, "XFRM_MSG_MAPPING");
+  if (!fixed) return std::move(fixed).error();
+  const auto family = fixed->id.family;
+  if (family != AF_INET && family != AF_INET6)
+    return fail("kernel-xfrm: XFRM_MSG_MAPPING: id.family " + std::to_string(family) +
+                " is neither AF_INET nor AF_INET6");
+  MappingMessage out;
+  out.spi = ntohl(fixed->id.spi);
+  out.destination = addressOf(fixed->id.daddr, family);
+  out.reqid = fixed->reqid;
+  out.oldSource = addressOf(fixed->old_saddr, family);
+  out.oldPort = ntohs(fixed->old_sport);
+  out.newSource = addressOf(fixed->new_saddr, family);
+  out.newPort = ntohs(fixed->new_sport);
   return out;
 }
 

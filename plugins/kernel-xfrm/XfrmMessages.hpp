@@ -117,6 +117,21 @@ struct AcquireMessage {
   std::uint16_t destinationPort = 0;
   std::uint32_t sequence = 0;
 };
+/// How often the kernel repeats XFRM_MSG_MAPPING for an inbound state while its peer's ESP in UDP
+/// keeps coming from the same new NAT port (XFRMA_MTIMER_THRESH), in seconds.
+inline constexpr std::uint32_t kMappingReportSeconds = 10;
+
+/// What an XFRM_MSG_MAPPING says: ESP in UDP for our inbound state `spi` (to `destination`)
+/// arrived from a new outer source address or port (RFC 3948, RFC 7296 §2.23).
+struct MappingMessage {
+  std::uint32_t spi = 0;  ///< host order
+  IpAddress destination;
+  std::uint32_t reqid = 0;
+  IpAddress oldSource;
+  std::uint16_t oldPort = 0;  ///< host order
+  IpAddress newSource;
+  std::uint16_t newPort = 0;  ///< host order
+};
 /// What XFRM_MSG_EXPIRE, XFRM_MSG_NEWSA (dump or get) say about a state.
 struct StateMessage {
   std::uint32_t spi = 0;  ///< host order
@@ -145,6 +160,7 @@ struct NetlinkView {
 Result<std::vector<NetlinkView>> splitMessages(std::span<const std::uint8_t> datagram);
 
 Result<AcquireMessage> parseAcquire(std::span<const std::uint8_t> payload);
+Result<MappingMessage> parseMapping(std::span<const std::uint8_t> payload);
 Result<StateMessage> parseExpire(std::span<const std::uint8_t> payload);
 Result<StateMessage> parseState(std::span<const std::uint8_t> payload);
 Result<PolicyMessage> parsePolicy(std::span<const std::uint8_t> payload);

@@ -4,22 +4,21 @@
 # in `ike` at 10.15.1.1 and Libreswan 4.10's pluto in `lsw` at 10.15.1.3, and a capture of the
 # LAN side of `ike` in $IKM_TMP/wire.pcap (kept with the logs on failure): interop-common.sh.
 #
-# Libreswan conflicts with the strongSwan packages: scripts/install-deps.sh unpacks its .deb in
-# $IKEMESH_LIBRESWAN_ROOT (default /opt/ikemesh-interop/libreswan), fetching it when missing.
-# pluto runs with its own rundir, NSS database, ipsec.d and secrets, in a mount namespace of
-# its own where the unpacked /usr/libexec (its helpers, /usr/libexec/ipsec/_updown...) is bound
-# over the host's. This host's kernel has no ESP: pluto completes IKE_SA_INIT and IKE_AUTH,
-# then cannot install a CHILD SA (XFRM answers errno 38) and says TS_UNACCEPTABLE.
+# Libreswan's pluto runs as tests/lib/libreswan.sh starts it: its own rundir, NSS database,
+# ipsec.d and secrets, its unpacked helpers. This host's kernel has no ESP: pluto completes
+# IKE_SA_INIT and IKE_AUTH, then cannot install a CHILD SA (XFRM answers errno 38) and says
+# TS_UNACCEPTABLE.
 
 # shellcheck source=tests/interop/interop-common.sh
 source "$IKEMESH_SOURCE/tests/interop/interop-common.sh"
+# shellcheck source=tests/lib/libreswan.sh
+source "$IKEMESH_SOURCE/tests/lib/libreswan.sh"
 
-libreswan_root=${IKEMESH_LIBRESWAN_ROOT:-/opt/ikemesh-interop/libreswan}
-if [[ ! -x $libreswan_root/usr/libexec/ipsec/pluto ]]; then
+if [[ -n $(ikm_libreswan_missing) ]]; then
   bash "$IKEMESH_SOURCE/scripts/install-deps.sh" >&2 ||
-    ikm_fail "scripts/install-deps.sh failed (it fetches Libreswan into $libreswan_root)"
+    ikm_fail "scripts/install-deps.sh failed (it fetches Libreswan into $IKM_LIBRESWAN_ROOT)"
 fi
-[[ -x $libreswan_root/usr/libexec/ipsec/pluto ]] || ikm_fail "no pluto in $libreswan_root: run scripts/install-deps.sh as root"
+[[ -z $(ikm_libreswan_missing) ]] || ikm_fail "$(ikm_libreswan_missing)"
 
 lsw_addr=10.15.1.3
 interop_nodes lsw "$lsw_addr"
@@ -39,16 +38,10 @@ interop_start_libreswan() {
   local extra="" kv
   for kv in "$@"; do extra+=$'\t'"$kv"$'\n'; done
   local auth=${lsw_auth_lines:-$'\tleftid=%null\n\trightid=%null\n\tauthby=null'}
-  mkdir -p "$lsw_dir/run" "$lsw_dir/nss" "$lsw_dir/ipsec.d"
-  : >"$lsw_dir/ipsec.secrets"
-  [[ -e $lsw_dir/nss/cert9.db ]] || certutil -N -d "sql:$lsw_dir/nss" --empty-password
-  cat >"$lsw_dir/ipsec.conf" <<EOF
-config setup
-	logfile=$lsw_dir/pluto.log
-	logtime=yes
-	plutodebug=none
-	dnssec-enable=no
-
+  mkdir -p "$lsw_dir"
+  {
+    ikm_libreswan_config_setup "$lsw_dir"
+    cat <<EOF
 conn ikemesh
 	left=$lsw_addr
 	right=$ike_addr
@@ -58,25 +51,13 @@ $auth
 	auto=add
 $extra
 EOF
-  # shellcheck disable=SC2016 # "$0" and "$@" are the inner sh's
-  ip netns exec "$lsw_ns" unshare --mount --propagation private \
-    sh -c 'mount --bind "$0/usr/libexec" /usr/libexec && exec "$@"' "$libreswan_root" \
-    "$libreswan_root/usr/libexec/ipsec/pluto" --nofork --config "$lsw_dir/ipsec.conf" \
-    --rundir "$lsw_dir/run" --nssdir "$lsw_dir/nss" --ipsecdir "$lsw_dir/ipsec.d" \
-    --secretsfile "$lsw_dir/ipsec.secrets" --no-dnssec >"$lsw_dir/stdout.log" 2>&1 &
-  lsw_pid=$!
-  ikm_track "$lsw_pid"
-  ikm_wait_for 20 "pluto's control socket" test -S "$lsw_dir/run/pluto.ctl"
-  lsw_whack --listen >/dev/null
-  ip netns exec "$lsw_ns" "$libreswan_root/usr/libexec/ipsec/addconn" --ctlsocket "$lsw_dir/run/pluto.ctl" \
-    --config "$lsw_dir/ipsec.conf" ikemesh >"$lsw_dir/addconn.log" 2>&1 ||
-    ikm_fail "addconn: $(cat "$lsw_dir/addconn.log")"
+  } >"$lsw_dir/ipsec.conf"
+  ikm_libreswan_start "$lsw_ns" "$lsw_dir"
+  lsw_pid=$IKM_LIBRESWAN_PID
+  ikm_libreswan_addconn "$lsw_ns" "$lsw_dir" ikemesh
 }
-lsw_whack() { ip netns exec "$lsw_ns" "$libreswan_root/usr/libexec/ipsec/whack" --ctlsocket "$lsw_dir/run/pluto.ctl" "$@"; }
-lsw_stop() {
-  lsw_whack --shutdown >/dev/null 2>&1 || kill -TERM "$lsw_pid"
-  wait "$lsw_pid" || true
-}
+lsw_whack() { ikm_libreswan_whack "$lsw_ns" "$lsw_dir" "$@"; }
+lsw_stop() { ikm_libreswan_stop "$lsw_ns" "$lsw_dir" "$lsw_pid"; }
 ike_log="$IKM_TMP/ike/daemon.log"
 # interop_stop_both PART: ikemeshd (which must exit 0) and pluto stop; their logs are kept as
 # daemon-PART.log and pluto-PART.log, for a fresh start of both.

@@ -7,32 +7,22 @@
 # and ikemesh installs the new states and removes the old; strongSwan deletes the IKE SA and
 # ikemesh removes the states; strongSwan's trap opens the tunnel again, ikemesh responding.
 if [[ -z ${IKEMESH_IN_VM:-} ]]; then
-  # The certificates and n1's NSS database are made on the host: RSA key generation and NSS's
-  # database set-up take over a minute under TCG.
-  IKEMESH_VM_CERTS=$(mktemp -d /var/tmp/ikemesh-vm-certs.XXXXXX)
-  export IKEMESH_VM_CERTS
-  if ! {
-    bash "${IKEMESH_SOURCE:?}/tests/lib/make-mesh-certs.sh" "$IKEMESH_VM_CERTS" n1 n2 &&
-      "$IKEMESH_BUILD/bin/ikemesh" initnss --nssdir "sql:$IKEMESH_VM_CERTS/n1-nss" &&
-      "$IKEMESH_BUILD/bin/ikemesh" import "$IKEMESH_VM_CERTS/n1.p12" --password-file \
-        "$IKEMESH_VM_CERTS/p12-password" --nssdir "sql:$IKEMESH_VM_CERTS/n1-nss" &&
-      # strongSwan reads PEM files from the folders beside its swanctl.conf.
-      mkdir -p "$IKEMESH_VM_CERTS/strongswan/"{x509,x509ca,pkcs8} &&
-      openssl pkcs12 -in "$IKEMESH_VM_CERTS/n2.p12" -passin "file:$IKEMESH_VM_CERTS/p12-password" -nokeys \
-        -clcerts -out "$IKEMESH_VM_CERTS/strongswan/x509/n2.crt" &&
-      openssl pkcs12 -in "$IKEMESH_VM_CERTS/n2.p12" -passin "file:$IKEMESH_VM_CERTS/p12-password" -nokeys \
-        -cacerts -out "$IKEMESH_VM_CERTS/strongswan/x509ca/ca.crt" &&
-      openssl pkcs12 -in "$IKEMESH_VM_CERTS/n2.p12" -passin "file:$IKEMESH_VM_CERTS/p12-password" -nocerts \
-        -nodes -out "$IKEMESH_VM_CERTS/strongswan/pkcs8/n2.key"
-  } >"$IKEMESH_VM_CERTS/setup.log" 2>&1; then
-    cat "$IKEMESH_VM_CERTS/setup.log" >&2
-    rm -rf "$IKEMESH_VM_CERTS"
-    exit 1
-  fi
-  status=0
-  bash "$IKEMESH_SOURCE/tests/vm/run-in-vm.sh" "$0" "$@" || status=$?
-  rm -rf "$IKEMESH_VM_CERTS"
-  exit "$status"
+  # n1's NSS database by ikemesh's own commands; strongSwan reads PEM files from the folders
+  # beside its swanctl.conf.
+  make_certs() {
+    local certs=$1
+    local p12=(-passin "file:$certs/p12-password")
+    bash "${IKEMESH_SOURCE:?}/tests/lib/make-mesh-certs.sh" "$certs" n1 n2
+    "$IKEMESH_BUILD/bin/ikemesh" initnss --nssdir "sql:$certs/n1-nss"
+    "$IKEMESH_BUILD/bin/ikemesh" import "$certs/n1.p12" --password-file "$certs/p12-password" \
+      --nssdir "sql:$certs/n1-nss"
+    mkdir -p "$certs/strongswan/"{x509,x509ca,pkcs8}
+    openssl pkcs12 -in "$certs/n2.p12" "${p12[@]}" -nokeys -clcerts -out "$certs/strongswan/x509/n2.crt"
+    openssl pkcs12 -in "$certs/n2.p12" "${p12[@]}" -nokeys -cacerts -out "$certs/strongswan/x509ca/ca.crt"
+    openssl pkcs12 -in "$certs/n2.p12" "${p12[@]}" -nocerts -nodes -out "$certs/strongswan/pkcs8/n2.key"
+  }
+  source "${IKEMESH_SOURCE:?}/tests/vm/vm-certs.sh"
+  ikm_vm_run_with_certs make_certs "$0" "$@"
 fi
 source "$IKEMESH_TEST_LIB"
 ikm_init strongswan-xfrm

@@ -20,7 +20,8 @@ struct EngineCounters {
   std::uint64_t childSasInstalled = 0;
   std::uint64_t fragmentsSent = 0;
   std::uint64_t fragmentsReceived = 0;
-  std::uint64_t rejected = 0;  ///< messages dropped or refused, all reasons
+  std::uint64_t natMappingUpdates = 0;  ///< IKE SAs moved to a peer's new NAT port (§2.23)
+  std::uint64_t rejected = 0;           ///< messages dropped or refused, all reasons
   /// Rejections by the field that failed ("header", "SK payload", "message ID", "SA"...).
   std::map<std::string, std::uint64_t> rejectedByField;
 };

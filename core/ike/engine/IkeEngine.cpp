@@ -573,6 +573,49 @@ void IkeEngine::saExpired(const SaRef& ref, bool hard) {
       }
 }
 
+void IkeEngine::natMappingChanged(const NatMapping& mapping) {
+  const Endpoint before{mapping.oldAddress, mapping.oldPort};
+  const Endpoint after{mapping.newAddress, mapping.newPort};
+  for (auto& [serial, sa] : sas_) {
+    const bool owns = mapping.sa.destination == sa->local.address &&
+                      std::any_of(sa->children.begin(), sa->children.end(),
+                                  [&](const ChildSa& child) { return child.inboundSpi == mapping.sa.spi; });
+    if (!owns) continue;
+    const std::string what = "IKE SA #" + std::to_string(serial) + " (" + sa->connection.name +
+                             "): the peer's NAT mapping changed from " + before.toString() + " to " +
+                             after.toString();
+    if (sa->remote == after) return;  // the IKE SA followed already (a second report)
+    // RFC 7296 §2.23: only a host that is not behind a NAT itself updates the address, and only
+    // with replay protection (else an old packet would move the SA back).
+    std::string ignored;
+    if (!sa->encapsulatesEsp())
+      ignored = "ESP is not in UDP on this IKE SA";
+    else if (sa->natLocal)
+      ignored = "we are behind a NAT ourselves (RFC 7296 §2.23)";
+    else if (sa->connection.replayWindow == 0)
+      ignored = "anti-replay is off (RFC 7296 §2.23)";
+    else if (!(sa->remote.address == mapping.newAddress))
+      ignored =
+          "a new address: the IKE SA stays at " + sa->remote.toString() + ", its liveness checks decide";
+    if (!ignored.empty()) {
+      host_.log(LogLevel::Info, what + "; not followed: " + ignored);
+      return;
+    }
+    sa->remote.port = mapping.newPort;
+    ++counters_.natMappingUpdates;
+    std::vector<std::uint32_t> rekeyed;
+    for (const auto& child : sa->children)
+      if (!child.retiring && !child.rekeying) rekeyed.push_back(child.inboundSpi);
+    host_.log(LogLevel::Info, what + ": IKE goes there now, and " + std::to_string(rekeyed.size()) +
+                                  " CHILD SA(s) are rekeyed so that ESP does too (RFC 7296 §2.23)");
+    const auto s = serial;
+    for (auto spi : rekeyed) (void)rekeyChildSa(s, spi);
+    return;
+  }
+  host_.log(LogLevel::Debug, "NAT mapping change for inbound SA " + std::to_string(mapping.sa.spi) + " to " +
+                                 mapping.sa.destination.toString() + ": no CHILD SA of ours");
+}
+
 std::vector<IkeSaInfo> IkeEngine::ikeSas() const {
   std::vector<IkeSaInfo> out;
   for (const auto& [serial, sa] : sas_) out.push_back(sa->info());

@@ -82,6 +82,12 @@ class IkeEngine {
   Result<void> checkLiveness(IkeSaSerial serial);
   /// The dataplane reports a CHILD SA's lifetime: soft rekeys it, hard deletes it.
   void saExpired(const SaRef& sa, bool hard);
+  /// The dataplane saw ESP in UDP for a CHILD SA's inbound SA come from a new address or port
+  /// (RFC 7296 §2.23). When ESP goes in UDP, anti-replay is on, we are not behind a NAT
+  /// ourselves and only the port changed, the IKE SA sends to the new port from then on and
+  /// rekeys its CHILD SAs, whose new outbound SAs then carry it; otherwise the change is only
+  /// logged (a new address: the IKE SA's liveness checks decide).
+  void natMappingChanged(const NatMapping& mapping);
   /// Removes every IKE and CHILD SA without sending anything (shutdown).
   void clear();
 

@@ -7,7 +7,7 @@
 /// Bumped when an SDK interface changes incompatibly (a vtable or a struct layout changes).
 #define IKEMESH_SDK_ABI_MAJOR 1
 /// Bumped when the SDK grows compatibly (a new derived interface, a new free function).
-#define IKEMESH_SDK_ABI_MINOR 1
+#define IKEMESH_SDK_ABI_MINOR 2
 
 namespace ikemesh {
 

@@ -115,6 +115,17 @@ struct Acquire {
   std::uint16_t destinationPort = 0;
 };
 
+/// A peer's NAT changed its mapping (RFC 7296 §2.23): ESP in UDP (RFC 3948) that passed our
+/// inbound SA's integrity and replay checks came from `newAddress`:`newPort`, not from the
+/// `oldAddress`:`oldPort` the SA was installed with. Ports in host byte order.
+struct NatMapping {
+  SaRef sa;  ///< our inbound SA: its SPI and our address
+  IpAddress oldAddress;
+  std::uint16_t oldPort = 0;
+  IpAddress newAddress;
+  std::uint16_t newPort = 0;
+};
+
 /// Where a dataplane reports to the core. Call only on the main thread
 /// (use Host::postToMain from other threads).
 class DataplaneEvents {
@@ -125,6 +136,11 @@ class DataplaneEvents {
   virtual void expired(const SaRef& sa, bool hard) = 0;
   /// Something failed outside any call from the core (a worker, a netlink message).
   virtual void error(const std::string& message) = 0;
+  /// An inbound SA's ESP in UDP arrived from a new address or port (since SDK ABI 1.2: a
+  /// dataplane must not call it in a daemon of ABI 1.1, which the loader ensures). The core
+  /// moves the IKE SA to the new endpoint when RFC 7296 §2.23 allows it. The default ignores
+  /// it, for event sinks written before 1.2.
+  virtual void natMappingChanged(const NatMapping& mapping) { (void)mapping; }
 };
 
 /// Receives IKE messages that arrive on a socket the dataplane adopted. Thread-safe.

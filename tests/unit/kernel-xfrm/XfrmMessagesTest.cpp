@@ -169,6 +169,20 @@ TEST(XfrmMessages, UdpEncapsulationCarriesBothPortsInNetworkOrder) {
   EXPECT_EQ(ntohs(encap.encap_dport), 14500);
 }
 
+TEST(XfrmMessages, AnInboundEncapsulatedStateRateLimitsItsMappingReports) {
+  auto params = gcmOutbound();
+  params.encapsulation = UdpEncapsulation{4500, 4500};
+  auto outbound = parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, false, 0, 1));
+  EXPECT_FALSE(outbound.attributes.contains(XFRMA_MTIMER_THRESH));
+  params.direction = SaDirection::Inbound;
+  auto inbound = parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, false, 0, 1));
+  ASSERT_TRUE(inbound.attributes.contains(XFRMA_MTIMER_THRESH));
+  EXPECT_EQ(as<std::uint32_t>(inbound.attributes[XFRMA_MTIMER_THRESH]), kMappingReportSeconds);
+  params.encapsulation.reset();
+  auto plain = parse<xfrm_usersa_info>(*buildState(params, kReqidBase + 1, false, 0, 1));
+  EXPECT_FALSE(plain.attributes.contains(XFRMA_MTIMER_THRESH));
+}
+
 TEST(XfrmMessages, AnAllocatedInboundSpiIsUpdatedAndAnAcquiredOneCarriesTheAcquireSequence) {
   auto parsed = parse<xfrm_usersa_info>(*buildState(gcmOutbound(), kReqidBase + 1, true, 77, 1));
   EXPECT_EQ(parsed.header.nlmsg_type, XFRM_MSG_UPDSA);
@@ -316,6 +330,56 @@ TEST(XfrmMessages, ExpireReportsSpiDestinationReqidAndHardness) {
   EXPECT_EQ(parsed->destination, ip("192.0.2.9"));
   EXPECT_TRUE(isOurReqid(parsed->reqid));
   EXPECT_TRUE(parsed->hard);
+}
+
+TEST(XfrmMessages, MappingReportsTheInboundStateAndTheOldAndNewSourceInHostOrder) {
+  xfrm_user_mapping mapping{};
+  mapping.id.family = AF_INET;
+  mapping.id.proto = IPPROTO_ESP;
+  mapping.id.spi = htonl(0xc0ffee01);
+  mapping.id.daddr = kernelAddress(ip("192.0.2.1"));
+  mapping.reqid = kReqidBase + 7;
+  mapping.old_saddr = kernelAddress(ip("203.0.113.5"));
+  mapping.old_sport = htons(4500);
+  mapping.new_saddr = kernelAddress(ip("203.0.113.5"));
+  mapping.new_sport = htons(31337);
+  std::vector<std::uint8_t> payload(sizeof mapping);
+  std::memcpy(payload.data(), &mapping, sizeof mapping);
+  auto parsed = parseMapping(payload);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->spi, 0xc0ffee01u);
+  EXPECT_EQ(parsed->destination, ip("192.0.2.1"));
+  EXPECT_EQ(parsed->reqid, kReqidBase + 7);
+  EXPECT_EQ(parsed->oldSource, ip("203.0.113.5"));
+  EXPECT_EQ(parsed->oldPort, 4500);
+  EXPECT_EQ(parsed->newSource, ip("203.0.113.5"));
+  EXPECT_EQ(parsed->newPort, 31337);
+}
+
+TEST(XfrmMessages, MappingOfIpv6AddressesKeepsAllSixteenOctets) {
+  xfrm_user_mapping mapping{};
+  mapping.id.family = AF_INET6;
+  mapping.id.daddr = kernelAddress(ip("2001:db8::1"));
+  mapping.old_saddr = kernelAddress(ip("2001:db8:1::2"));
+  mapping.new_saddr = kernelAddress(ip("2001:db8:2::3"));
+  std::vector<std::uint8_t> payload(sizeof mapping);
+  std::memcpy(payload.data(), &mapping, sizeof mapping);
+  auto parsed = parseMapping(payload);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->destination, ip("2001:db8::1"));
+  EXPECT_EQ(parsed->oldSource, ip("2001:db8:1::2"));
+  EXPECT_EQ(parsed->newSource, ip("2001:db8:2::3"));
+}
+
+TEST(XfrmMessages, ShortOrFamilylessMappingIsAnErrorNamingWhy) {
+  std::vector<std::uint8_t> shortPayload(12, 0);
+  auto parsed = parseMapping(shortPayload);
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("XFRM_MSG_MAPPING: 12 octets"), std::string::npos);
+  std::vector<std::uint8_t> noFamily(sizeof(xfrm_user_mapping), 0);
+  parsed = parseMapping(noFamily);
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("id.family 0"), std::string::npos) << parsed.error().message;
 }
 
 TEST(XfrmMessages, StateCountersComeFromTheCurrentLifetimeAndStatistics) {

@@ -231,7 +231,8 @@ TEST_F(LoaderTest, TracesEveryCandidateWhenAsked) {
   loader->load({dir.path()});
   EXPECT_TRUE(logged("plugins: candidate " + dir.path() + "/ikemesh-alpha.so"));
   EXPECT_TRUE(logged("plugins: candidate " + dir.path() + "/ikemesh-not-elf.so"));
-  EXPECT_TRUE(logged("plugin 'alpha' 1.0 (ABI 1.1) passes the file checks"));
+  EXPECT_TRUE(logged("plugin 'alpha' 1.0 (ABI " + std::to_string(kSdkAbiMajor) + "." +
+                     std::to_string(kSdkAbiMinor) + ") passes the file checks"));
 }
 
 TEST_F(LoaderTest, AMissingDirectoryIsAWarningNotAFailure) {
