@@ -15,15 +15,8 @@ etc="$IKM_TMP/etc"
 mkdir -p "$etc"
 cp "$IKEMESH_SOURCE"/tests/data/site-to-site/{west,east}.conf "$etc/"
 sed -i 's/^\tauto=start$/\tauto=add\n\tkeyingtries=1/' "$etc/west.conf"
-ikm_lan
-ikm_site west 192.0.2.1/24 198.51.100.1/24 hostw 198.51.100.10/24
-ikm_site east 192.0.2.2/24 203.0.113.1/24 hoste 203.0.113.10/24
-run() { ip netns exec "$(ikm_nsname "$1")" "${@:2}"; }
-ikm_start_daemon east "$(ikm_nsname east)" -- --config "$etc/east.conf" --plugindir "$IKEMESH_BUILD/plugins"
-ctl_east=$IKM_CTL
-ikm_start_daemon west "$(ikm_nsname west)" -- --config "$etc/west.conf" --plugindir "$IKEMESH_BUILD/plugins"
-ctl_west=$IKM_CTL
-cli() { local ctl="ctl_$1"; "$IKM_BIN/ikemesh" --ctl "${!ctl}" "${@:2}"; }
+source "$IKEMESH_SOURCE/tests/lib/site-to-site.sh"
+ikm_two_sites "$etc" "$IKEMESH_BUILD/plugins"
 status() { cli "$1" connstatus "${3:-s2s}" --json | jq -r "$2"; }
 
 ikm_log "auto=add on both sides: nothing until ikemesh up"

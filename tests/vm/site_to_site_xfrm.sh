@@ -21,17 +21,8 @@ ln -s "$IKEMESH_BUILD/plugins/ikemesh-auth-null.so" "$IKEMESH_BUILD/plugins/ikem
 source "$IKEMESH_SOURCE/tests/vm/vm-lib.sh"
 trap 'ikm_vm_dump_on_failure west east; ikm_cleanup' EXIT
 
-ikm_lan
-lan=$(ikm_nsname lan)
-ikm_site west 192.0.2.1/24 198.51.100.1/24 hostw 198.51.100.10/24
-ikm_site east 192.0.2.2/24 203.0.113.1/24 hoste 203.0.113.10/24
-run() { ip netns exec "$(ikm_nsname "$1")" "${@:2}"; }
-ikm_capture lan "$lan" br0 ip and not igmp
-ikm_start_daemon east "$(ikm_nsname east)" -- --config "$etc/east.conf" --plugindir "$plugins"
-ctl_east=$IKM_CTL
-ikm_start_daemon west "$(ikm_nsname west)" -- --config "$etc/west.conf" --plugindir "$plugins"
-ctl_west=$IKM_CTL
-cli() { local ctl="ctl_$1"; "$IKM_BIN/ikemesh" --ctl "${!ctl}" "${@:2}"; }
+source "$IKEMESH_SOURCE/tests/lib/site-to-site.sh"
+ikm_two_sites "$etc" "$plugins" capture
 established() { [[ $(cli "$1" connstatus s2s --json | jq -r .phase) == established ]]; }
 tunnel_states() { run "$1" ip xfrm state | grep -c "mode tunnel" || true; }
 
