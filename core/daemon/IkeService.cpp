@@ -484,12 +484,17 @@ bool IkeService::expireIfIdle(const SaRef& ref) {
     auto* dataplane = dataplaneOf(*connection);
     if (newest != expiring || !dataplane) return false;  // a replaced one: the engine knows
     // Idle as Libreswan measures it: nothing received within the rekey margin (an SA that was
-    // rekeyed since its last packet received nothing at all).
-    auto counters = dataplane->counters({newest->info.inboundSpi, sa.local.address});
+    // rekeyed since its last packet received nothing at all). Every CHILD SA of the IKE SA
+    // counts, not the newest alone: when the answer that installed the newest was lost (a
+    // lossy link), the peer still sends on the one before, and the tunnel is busy.
     auto margin = ike::effectiveRekeyMargin(connection->ipsecLifetime, connection->rekeyMargin,
                                             connection->rekeyFuzzPercent);
     auto now = system_clock::now();
-    if (counters && counters->lastUse && now - *counters->lastUse < margin) return false;
+    for (auto it = children_.lower_bound({sa.serial, 0});
+         it != children_.end() && it->first.first == sa.serial; ++it) {
+      auto counters = dataplane->counters({it->second.info.inboundSpi, sa.local.address});
+      if (counters && counters->lastUse && now - *counters->lastUse < margin) return false;
+    }
     logger_.info(kTag, "#" + std::to_string(newest->serial) + ": " +
                            instanceName(sa.connection, sa.remote.address) + " received nothing for " +
                            std::to_string(duration_cast<seconds>(margin).count()) +
