@@ -16,10 +16,11 @@ source "$IKEMESH_SOURCE/tests/interop/strongswan-common.sh"
 
 # swan_spis: the IKE SPIs and CHILD SPIs strongSwan lists (one line).
 swan_spis() { swan_sas | grep -oE '[0-9a-f]{16}_[ir]\*?|(in|out) +[0-9a-f]{8}' | tr -s ' \n' ' '; }
-# flowing_pings SECONDS: pings from ikemesh's side through the tunnel, 10 per second, in the
-# background; wait for $pinger and read $IKM_TMP/pings.log.
+# flowing_pings SECONDS: pings from ikemesh's side through the tunnel, 50 per second (a
+# switch to a new SA that the peer has not installed yet loses one), in the background; wait
+# for $pinger and read $IKM_TMP/pings.log.
 flowing_pings() {
-  run_ike ping -c "$(($1 * 10))" -i 0.1 -W 2 "$swan_addr" >"$IKM_TMP/pings.log" 2>&1 &
+  run_ike ping -c "$(($1 * 50))" -i 0.02 -W 2 "$swan_addr" >"$IKM_TMP/pings.log" 2>&1 &
   pinger=$!
   ikm_track "$pinger"
 }

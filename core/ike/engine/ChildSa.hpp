@@ -2,12 +2,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <ikemesh/dataplane.hpp>
+#include <ikemesh/host.hpp>
 #include <ikemesh/net.hpp>
 
 #include "ike/engine/ProposalSelector.hpp"
+#include "ike/engine/SaHandover.hpp"
 
 namespace ikemesh::ike {
 
@@ -31,6 +34,14 @@ struct ChildSa {
   /// Our rekey of it is under way: the soft expiry of its other direction, or a second
   /// request, must not start another one.
   bool rekeying = false;
+  /// Its outbound SA, not yet in the dataplane. When we answer the peer's rekey of a CHILD SA
+  /// we keep sending on the old one: the peer installs the new pair only once our answer has
+  /// arrived and been processed, and what we sent on the new SA before that would be dropped.
+  /// It goes in when the peer deletes the old CHILD SA (the initiator's next step, RFC 7296
+  /// §2.8), when the old one loses its outbound SA for any other reason, or after
+  /// IkeEngine::kHeldOutboundDelay, whichever comes first. strongSwan's responder does the same.
+  std::shared_ptr<HeldSa> heldOutbound;
+  TimerId heldOutboundTimer = 0;
 };
 
 }  // namespace ikemesh::ike

@@ -418,16 +418,42 @@ void IkeEngine::dispatchProtected(IkeSa& sa, const IkeHeader& header, std::vecto
   }
 }
 
+void IkeEngine::installHeldOutbound(IkeSa& sa, ChildSa& child) {
+  if (child.heldOutboundTimer) host_.stopTimer(child.heldOutboundTimer);
+  child.heldOutboundTimer = 0;
+  auto held = std::move(child.heldOutbound);
+  if (!held || !sa.dataplane) return;
+  if (auto added = handOverSa(*sa.dataplane, held->params()); !added) {
+    host_.log(LogLevel::Error, "IKE SA #" + std::to_string(sa.serial) + ": dataplane: outbound SA " +
+                                   std::to_string(child.outboundSpi) + ": " + added.error().message);
+    child.outboundRemoved = true;  // nothing of it to remove later
+    return;
+  }
+  host_.log(LogLevel::Debug, "IKE SA #" + std::to_string(sa.serial) + ": CHILD SA " +
+                                 std::to_string(child.inboundSpi) + ": sending on it now, SPI " +
+                                 std::to_string(child.outboundSpi));
+}
+
+void IkeEngine::releaseHeldOutbound(IkeSa& sa, const ChildSa& leaving) {
+  for (auto& c : sa.children)
+    if (c.heldOutbound && c.inboundSpi != leaving.inboundSpi && c.localSelectors == leaving.localSelectors &&
+        c.remoteSelectors == leaving.remoteSelectors)
+      installHeldOutbound(sa, c);
+}
+
 void IkeEngine::removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::string& reason) {
   auto it = std::find_if(sa.children.begin(), sa.children.end(),
                          [&](const ChildSa& c) { return c.inboundSpi == inboundSpi; });
   if (it == sa.children.end()) return;
+  if (it->heldOutboundTimer) host_.stopTimer(it->heldOutboundTimer);
   if (sa.dataplane) {
+    // The successor starts sending before this one stops.
+    if (!it->outboundRemoved && !it->heldOutbound) releaseHeldOutbound(sa, *it);
     if (auto r = sa.dataplane->deleteSa({it->inboundSpi, sa.local.address}); !r)
       host_.log(LogLevel::Warning,
                 "IKE SA #" + std::to_string(sa.serial) + ": removing inbound SA: " + r.error().message);
-    if (it->outboundRemoved) {
-      // removed when it was retired (deleteChildSa)
+    if (it->outboundRemoved || it->heldOutbound) {
+      // removed when it was retired (deleteChildSa), or never installed
     } else if (auto r = sa.dataplane->deleteSa({it->outboundSpi, sa.remote.address}); !r) {
       host_.log(LogLevel::Warning,
                 "IKE SA #" + std::to_string(sa.serial) + ": removing outbound SA: " + r.error().message);
@@ -543,7 +569,13 @@ Result<void> IkeEngine::deleteChildSa(IkeSaSerial serial, std::uint32_t inboundS
     return c.inboundSpi != inboundSpi && !c.retiring && c.localSelectors == child->localSelectors &&
            c.remoteSelectors == child->remoteSelectors;
   });
-  if (succeeded && sa->dataplane) {
+  if (child->heldOutbound) {  // never sent on: nothing to stop
+    if (child->heldOutboundTimer) host_.stopTimer(child->heldOutboundTimer);
+    child->heldOutboundTimer = 0;
+    child->heldOutbound.reset();
+    child->outboundRemoved = true;
+  } else if (succeeded && sa->dataplane) {
+    releaseHeldOutbound(*sa, *child);
     (void)sa->dataplane->deleteSa({child->outboundSpi, sa->remote.address});
     child->outboundRemoved = true;
   }

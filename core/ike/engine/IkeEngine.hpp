@@ -51,6 +51,9 @@ class IkeEngine {
   /// handful of times before its retransmit-timeout (backoff doubles the interval); more
   /// copies are a replay.
   static constexpr std::uint32_t kMaxResponseResends = 16;
+  /// How long, at most, the outbound SA of a CHILD SA the peer rekeyed waits for the peer to
+  /// delete the old one (ChildSa::heldOutbound).
+  static constexpr std::chrono::milliseconds kHeldOutboundDelay{2000};
 
   IkeEngine(Host& host, IkeTransport& transport, EngineDelegate& delegate, EngineSettings settings = {});
   ~IkeEngine();
@@ -148,7 +151,14 @@ class IkeEngine {
   void establish(IkeSa& sa);
   /// Installs both directions of `child` in the dataplane. `weInitiated`: we sent the request
   /// of the exchange that created it, which decides which KEYMAT half is inbound (§2.17).
-  Result<void> installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated);
+  /// `holdOutbound`: the peer rekeyed a CHILD SA and this is the new one; its outbound SA
+  /// waits (ChildSa::heldOutbound).
+  Result<void> installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated,
+                            bool holdOutbound = false);
+  /// The held outbound SAs of the CHILD SAs that carry the same traffic as `leaving` go into
+  /// the dataplane: `leaving` is about to stop sending.
+  void releaseHeldOutbound(IkeSa& sa, const ChildSa& leaving);
+  void installHeldOutbound(IkeSa& sa, ChildSa& child);
   std::vector<TrafficSelector> localSelectors(const IkeSa& sa) const;
   /// The signer's credential for `sa`, with an address ID left empty by the method (auth.hpp,
   /// LocalCredential::id) filled with the address this SA uses.

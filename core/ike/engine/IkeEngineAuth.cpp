@@ -567,7 +567,8 @@ void IkeEngine::establish(IkeSa& sa) {
   }
 }
 
-Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated) {
+Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys& keys, bool weInitiated,
+                                     bool holdOutbound) {
   child.reqid = nextReqid_++;
   const EspKeys& inKeys = weInitiated ? keys.responderToInitiator : keys.initiatorToResponder;
   const EspKeys& outKeys = weInitiated ? keys.initiatorToResponder : keys.responderToInitiator;
@@ -607,10 +608,25 @@ Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys
   auto inbound = params(SaDirection::Inbound);
   if (auto added = handOverSa(*sa.dataplane, inbound); !added)
     return fail("dataplane: inbound SA " + std::to_string(child.inboundSpi) + ": " + added.error().message);
-  auto outbound = params(SaDirection::Outbound);
-  if (auto added = handOverSa(*sa.dataplane, outbound); !added) {
-    (void)sa.dataplane->deleteSa({child.inboundSpi, sa.local.address});
-    return fail("dataplane: outbound SA " + std::to_string(child.outboundSpi) + ": " + added.error().message);
+  if (holdOutbound) {
+    child.heldOutbound = std::make_shared<HeldSa>(params(SaDirection::Outbound));
+    child.heldOutboundTimer = host_.startTimer(kHeldOutboundDelay, false, [this, spi = child.inboundSpi] {
+      // The IKE SA may have been rekeyed meanwhile and the CHILD SA moved to its successor.
+      for (auto& [serial, s] : sas_)
+        for (auto& c : s->children)
+          if (c.inboundSpi == spi && c.heldOutbound) {
+            c.heldOutboundTimer = 0;
+            installHeldOutbound(*s, c);
+            return;
+          }
+    });
+  } else {
+    auto outbound = params(SaDirection::Outbound);
+    if (auto added = handOverSa(*sa.dataplane, outbound); !added) {
+      (void)sa.dataplane->deleteSa({child.inboundSpi, sa.local.address});
+      return fail("dataplane: outbound SA " + std::to_string(child.outboundSpi) + ": " +
+                  added.error().message);
+    }
   }
   ++counters_.childSasInstalled;
   ChildSaInfo info{sa.serial,
@@ -622,11 +638,12 @@ Result<void> IkeEngine::installChild(IkeSa& sa, ChildSa child, const ChildSaKeys
                    child.localSelectors,
                    child.remoteSelectors,
                    child.algorithms.describe(false)};
-  host_.log(LogLevel::Info, "IKE SA #" + std::to_string(sa.serial) + ": CHILD SA up, SPIs in " +
-                                std::to_string(child.inboundSpi) + " out " +
-                                std::to_string(child.outboundSpi) + " (" + info.algorithms +
-                                (child.mode == IpsecMode::Transport ? ", transport" : ", tunnel") +
-                                (child.encapsulated ? ", UDP-encapsulated)" : ")"));
+  host_.log(LogLevel::Info,
+            "IKE SA #" + std::to_string(sa.serial) + ": CHILD SA up, SPIs in " +
+                std::to_string(child.inboundSpi) + " out " + std::to_string(child.outboundSpi) + " (" +
+                info.algorithms + (child.mode == IpsecMode::Transport ? ", transport" : ", tunnel") +
+                (child.encapsulated ? ", UDP-encapsulated)" : ")") +
+                (child.heldOutbound ? "; we keep sending on the rekeyed one until the peer deletes it" : ""));
   sa.children.push_back(std::move(child));
   delegate_.childSaUp(info);
   return success();

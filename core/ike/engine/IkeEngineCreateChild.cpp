@@ -570,7 +570,9 @@ void IkeEngine::onCreateChildRequest(IkeSa& sa, std::uint32_t messageId, const s
       // new SA find it (see onIkeAuthRequest).
       if (child.child) {
         const auto newInbound = child.child->inboundSpi;
-        if (auto installed = installChild(*s, std::move(*child.child), child.keys, false); !installed)
+        if (auto installed =
+                installChild(*s, std::move(*child.child), child.keys, false, replacedInboundSpi != 0);
+            !installed)
           host_.log(LogLevel::Error, "IKE SA #" + std::to_string(serial) + ": " + installed.error().message);
         else if (replacedInboundSpi)
           recordChildRekey(*s, replacedInboundSpi, {false, newInbound, lowerOf(nonceI, nonceR)});

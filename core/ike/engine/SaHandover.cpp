@@ -11,4 +11,9 @@ Result<void> handOverSa(Dataplane& dataplane, SaParams& params) {
   return dataplane.addSa(params);
 }
 
+HeldSa::~HeldSa() {
+  secureZero(params_.encryptionKey);
+  secureZero(params_.integrityKey);
+}
+
 }  // namespace ikemesh::ike

@@ -182,6 +182,57 @@ TEST_F(EngineTest, ARetiredChildSaStopsSendingAtOnceAndReceivesUntilTheDeleteIsA
   EXPECT_FALSE(a.host.logged("removing outbound SA"));
 }
 
+// The responder of a CHILD SA rekey keeps sending on the old SA until the initiator deletes it:
+// the initiator installs the new pair only when the answer arrives, and what was sent on the
+// new SA before that would be dropped.
+class HeldOutboundTest : public EngineTest {
+ protected:
+  /// a rekeys its CHILD SA; its DELETE of the old one is held. Fills the SPIs b sends with.
+  void rekeyHoldingTheDelete() {
+    auto serial = connect();
+    bOldOut = b.childrenUp[0].outboundSpi;
+    network.filter = [&](const Datagram& datagram) {
+      return a.childrenUp.size() >= 2 && datagram.from.address == a.endpoint.address ? Fate::Hold
+                                                                                     : Fate::Deliver;
+    };
+    ASSERT_TRUE(a.engine.rekeyChildSa(serial, a.childrenUp[0].inboundSpi));
+    network.settle();
+    ASSERT_EQ(b.childrenUp.size(), 2u);
+    ASSERT_FALSE(network.held.empty()) << "a's DELETE of the old CHILD SA";
+    bNewIn = b.childrenUp[1].inboundSpi;
+    bNewOut = b.childrenUp[1].outboundSpi;
+  }
+  void releaseTheDelete() {
+    network.filter = nullptr;
+    network.releaseHeld(false);
+    EXPECT_EQ(b.recorder.find(bOldOut, SaDirection::Outbound), nullptr);
+    EXPECT_EQ(b.recorder.installed.size(), 2u);
+    EXPECT_FALSE(b.host.logged("removing outbound SA"));
+  }
+  std::uint32_t bOldOut = 0, bNewIn = 0, bNewOut = 0;
+};
+
+TEST_F(HeldOutboundTest, TheResponderSendsOnTheOldSaUntilThePeerDeletesIt) {
+  rekeyHoldingTheDelete();
+  EXPECT_NE(b.recorder.find(bNewIn, SaDirection::Inbound), nullptr) << "the new SA must receive at once";
+  EXPECT_EQ(b.recorder.find(bNewOut, SaDirection::Outbound), nullptr) << "sending on the new SA too early";
+  EXPECT_NE(b.recorder.find(bOldOut, SaDirection::Outbound), nullptr);
+  releaseTheDelete();
+  ASSERT_NE(b.recorder.find(bNewOut, SaDirection::Outbound), nullptr);
+  EXPECT_EQ(b.recorder.find(bNewOut, SaDirection::Outbound)->encryptionKey,
+            a.recorder.find(bNewOut, SaDirection::Inbound)->encryptionKey);
+}
+
+TEST_F(HeldOutboundTest, WithoutTheDeleteTheNewOutboundSaGoesInAfterTheDelay) {
+  rekeyHoldingTheDelete();
+  network.advance(IkeEngine::kHeldOutboundDelay - 1ms);
+  EXPECT_EQ(b.recorder.find(bNewOut, SaDirection::Outbound), nullptr);
+  network.advance(2ms);
+  EXPECT_NE(b.recorder.find(bNewOut, SaDirection::Outbound), nullptr);
+  EXPECT_NE(b.recorder.find(bOldOut, SaDirection::Outbound), nullptr) << "removed only by the DELETE";
+  releaseTheDelete();
+}
+
 TEST_F(EngineTest, ChildRekeyWithoutPfsAlsoWorks) {
   a.connection.pfs = false;
   auto serial = connect();
