@@ -9,6 +9,8 @@ packages=(
   libclang-rt-14-dev llvm
   # libraries (DESIGN.md §1)
   libnss3-dev libnss3-tools
+  # auth-x509 checks the peer's ECDSA signatures with libcrypto (plugins/auth-x509/PeerPublicKey.hpp)
+  libssl-dev
   libldns-dev ldnsutils
   libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev
   qt6-base-dev

@@ -191,13 +191,12 @@ Result<void> verifyRsaPss(SECKEYPublicKey* key, const Bytes& signature, std::spa
   return success();
 }
 
-Result<void> verifyEcdsaRaw(SECKEYPublicKey* key, const Bytes& raw, std::span<const std::uint8_t> octets,
+/// Through libcrypto (PeerPublicKey.hpp says why).
+Result<void> verifyEcdsaRaw(const PeerPublicKey& key, const Bytes& raw, std::span<const std::uint8_t> octets,
                             const HashSpec& hash, const std::string& what) {
   auto hashed = digest(hash, octets);
   if (!hashed) return hashed.error();
-  SECItem sig = constItem(raw);
-  SECItem in = item(*hashed);
-  if (PK11_Verify(key, &sig, &in, nullptr) != SECSuccess) return badSignature(what);
+  if (!key.verifyEcdsa(*hashed, raw)) return badSignature(what);
   return success();
 }
 
@@ -208,8 +207,9 @@ Result<void> requireKey(SECKEYPublicKey* key, KeyType type, const std::string& w
 }
 
 /// RFC 7427 §3: Digital Signature, the algorithm named by its AlgorithmIdentifier.
-Result<void> verifyDigitalSignature(SECKEYPublicKey* key, const Bytes& data,
+Result<void> verifyDigitalSignature(const PeerPublicKey& peer, const Bytes& data,
                                     std::span<const std::uint8_t> octets) {
+  SECKEYPublicKey* key = peer.nss();
   if (data.empty() || data[0] == 0 || data.size() < 1u + data[0])
     return fail("Digital Signature AUTH data shorter than its AlgorithmIdentifier (RFC 7427 §3)");
   Bytes algorithm(data.begin() + 1, data.begin() + 1 + data[0]);
@@ -269,7 +269,7 @@ Result<void> verifyDigitalSignature(SECKEYPublicKey* key, const Bytes& data,
       if (!raw) return badSignature("ECDSA signature (not a DER Ecdsa-Sig-Value)");
       Bytes rawBytes(raw->data, raw->data + raw->len);
       SECITEM_FreeItem(raw, PR_TRUE);
-      return verifyEcdsaRaw(key, rawBytes, octets, *hash, std::string("ECDSA ") + hash->name + " signature");
+      return verifyEcdsaRaw(peer, rawBytes, octets, *hash, std::string("ECDSA ") + hash->name + " signature");
     }
     default:
       return fail("Digital Signature with an unsupported algorithm (" +
@@ -289,8 +289,9 @@ Result<AuthPayload> signAuthOctets(SECKEYPrivateKey* key, RsaScheme rsa,
   }
 }
 
-Result<void> verifyAuthOctets(SECKEYPublicKey* key, const AuthPayload& auth,
+Result<void> verifyAuthOctets(const PeerPublicKey& peer, const AuthPayload& auth,
                               std::span<const std::uint8_t> octets) {
+  SECKEYPublicKey* key = peer.nss();
   switch (auth.method) {
     case AuthMethodId::RsaSignature:
       // RFC 7296 §3.8: RSASSA-PKCS1-v1_5; the DigestInfo names the hash.
@@ -309,13 +310,20 @@ Result<void> verifyAuthOctets(SECKEYPublicKey* key, const AuthPayload& auth,
       if (!curveHash || curveHash->oid != oid)
         return fail("AUTH method " + std::to_string(static_cast<int>(auth.method)) +
                     " does not match the curve of the peer's certificate (RFC 4754 §7)");
-      return verifyEcdsaRaw(key, auth.data, octets, *hash, "ECDSA signature (RFC 4754)");
+      return verifyEcdsaRaw(peer, auth.data, octets, *hash, "ECDSA signature (RFC 4754)");
     }
-    case AuthMethodId::DigitalSignature: return verifyDigitalSignature(key, auth.data, octets);
+    case AuthMethodId::DigitalSignature: return verifyDigitalSignature(peer, auth.data, octets);
     default:
       return fail("AUTH method " + std::to_string(static_cast<int>(auth.method)) +
                   " where a certificate signature (1, 9, 10, 11 or 14) is expected");
   }
+}
+
+Result<void> verifyAuthOctets(SECKEYPublicKey* key, const AuthPayload& auth,
+                              std::span<const std::uint8_t> octets) {
+  auto peer = PeerPublicKey::copyOf(key);
+  if (!peer) return peer.error();
+  return verifyAuthOctets(*peer, auth, octets);
 }
 
 }  // namespace ikemesh::authx509

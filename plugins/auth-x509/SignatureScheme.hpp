@@ -11,6 +11,7 @@
 #include <ikemesh/auth.hpp>
 #include <ikemesh/result.hpp>
 
+#include "PeerPublicKey.hpp"
 #include "util/NssHandles.hpp"
 
 namespace ikemesh::authx509 {
@@ -29,6 +30,9 @@ Result<AuthPayload> signAuthOctets(SECKEYPrivateKey* key, RsaScheme rsa,
 /// Checks the peer's AUTH payload over `octets` with the public key of its certificate. Accepts
 /// methods 1, 9, 10, 11 and 14 (RSA PKCS#1 v1.5 with SHA-1 or SHA-2, RSA-PSS, ECDSA); the error
 /// says "bad signature" when the signature does not verify, otherwise what is not supported.
+Result<void> verifyAuthOctets(const PeerPublicKey& key, const AuthPayload& auth,
+                              std::span<const std::uint8_t> octets);
+/// The same with a key of NSS's alone (copied for the check): for one-off checks.
 Result<void> verifyAuthOctets(SECKEYPublicKey* key, const AuthPayload& auth,
                               std::span<const std::uint8_t> octets);
 

@@ -18,6 +18,7 @@
 
 #include <ikemesh/auth.hpp>
 
+#include "PeerPublicKey.hpp"
 #include "util/NssHandles.hpp"
 
 namespace ikemesh::authx509 {
@@ -31,9 +32,10 @@ class VerifiedChainCache {
   struct Chain {
     /// The peer's own certificate (a temporary NSS certificate): its ID checks run on it.
     UniqueCertificate leaf;
-    /// Its public key, already imported into a token by the first AUTH check made with it, so
-    /// that later checks share the token object and never import again.
-    UniquePublicKey key;
+    /// Its public key: NSS's, already imported into a token by the first AUTH check made with
+    /// it, so that later checks share the token object and never import again; and for ECDSA
+    /// libcrypto's, decoded once.
+    PeerPublicKey key;
     Clock::time_point validatedAt;
   };
 

@@ -162,12 +162,16 @@ Result<std::shared_ptr<VerifiedChainCache::Chain>> validateChain(const PeerClaim
                 std::to_string(claim.certificates.front().encoding) + ", not X.509 signature (4)");
   CERTCertificate* leaf = sent.front().get();
   if (auto valid = validatePath(leaf); !valid) return valid.error();
-  UniquePublicKey key(CERT_ExtractPublicKey(leaf));
-  if (!key)
+  UniquePublicKey nssKey(CERT_ExtractPublicKey(leaf));
+  if (!nssKey)
     return fail("invalid certificate: no usable public key in '" + displayName(leaf->subject) +
                 "': " + nssErrorText());
+  auto key = PeerPublicKey::from(std::move(nssKey));
+  if (!key)
+    return fail("invalid certificate: no usable public key in '" + displayName(leaf->subject) +
+                "': " + key.error().message);
   return std::make_shared<VerifiedChainCache::Chain>(
-      VerifiedChainCache::Chain{std::move(sent.front()), std::move(key), VerifiedChainCache::Clock::now()});
+      VerifiedChainCache::Chain{std::move(sent.front()), std::move(*key), VerifiedChainCache::Clock::now()});
 }
 
 /// The checks every handshake makes, on a validated chain: the ID payload and rightid= against
@@ -183,7 +187,7 @@ Result<VerifiedPeer> checkClaim(const VerifiedChainCache::Chain& chain, const Pe
   if (!configuredIdMatchesCertificate(rightid, leaf))
     return fail("ID mismatch: rightid='" + *rightid + "' but the peer's certificate is '" +
                 displayName(leaf->subject) + "'");
-  if (auto verified = verifyAuthOctets(chain.key.get(), claim.auth, signedOctets); !verified)
+  if (auto verified = verifyAuthOctets(chain.key, claim.auth, signedOctets); !verified)
     return verified.error();
   return VerifiedPeer{displayIdentity(claim.id)};
 }

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <cryptohi.h>
+
 #include "SignatureScheme.hpp"
 #include "X509Fixtures.hpp"
 
@@ -55,14 +57,15 @@ class OpenSslCrossCheck : public ::testing::Test {
     return std::system(verify.c_str()) == 0;
   }
 
-  /// openssl's signature with `options` over `octets` by east's key (from east.p12).
+  /// openssl's signature with `options` over `octets` by `nickname`'s key (from its .p12).
   std::vector<std::uint8_t> opensslSignature(const std::string& digest, const std::string& options,
-                                             const std::vector<std::uint8_t>& octets) {
+                                             const std::vector<std::uint8_t>& octets,
+                                             const std::string& nickname = "east") {
     const std::string fixtures = fixtureDirectory();
-    const std::string key = directory_ + "/east.key";
-    const std::string exportKey = "openssl pkcs12 -in " + fixtures +
-                                  "/east.p12 -nocerts -nodes -passin file:" + fixtures +
-                                  "/p12-password -out " + key + " 2>/dev/null";
+    const std::string key = directory_ + "/" + nickname + ".key";
+    const std::string exportKey = "openssl pkcs12 -in " + fixtures + "/" + nickname +
+                                  ".p12 -nocerts -nodes -passin file:" + fixtures + "/p12-password -out " +
+                                  key + " 2>/dev/null";
     EXPECT_EQ(std::system(exportKey.c_str()), 0) << exportKey;
     const std::string signature = directory_ + "/openssl-signature";
     const std::string sign = "openssl dgst -" + digest + " " + options + " -sign " + key + " -out " +
@@ -110,6 +113,30 @@ TEST_F(OpenSslCrossCheck, WeVerifyOpenSslRsaPssAndPkcs1Signatures) {
   AuthPayload method1{AuthMethodId::RsaSignature, opensslSignature("sha1", "", kOctets)};
   EXPECT_TRUE(verifyAuthOctets(key.get(), method1, kOctets));
   EXPECT_FALSE(verifyAuthOctets(key.get(), method1, kOther));
+}
+
+TEST_F(OpenSslCrossCheck, WeVerifyOpenSslEcdsaSignatures) {
+  // The DER Ecdsa-Sig-Value openssl makes, as RFC 7427 carries it (ecdsa-with-SHA256), and as
+  // RFC 4754's r|s (AUTH method 9).
+  auto north = certificate("north");
+  UniquePublicKey key(CERT_ExtractPublicKey(north.get()));
+  const std::vector<std::uint8_t> ecdsaSha256 = {0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                                 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+  const auto der = opensslSignature("sha256", "", kOctets, "north");
+  ASSERT_GT(der.size(), 8u);
+  std::vector<std::uint8_t> data = ecdsaSha256;
+  data.insert(data.end(), der.begin(), der.end());
+  AuthPayload auth{AuthMethodId::DigitalSignature, data};
+  auto accepted = verifyAuthOctets(key.get(), auth, kOctets);
+  EXPECT_TRUE(accepted) << (accepted ? "" : accepted.error().message);
+  EXPECT_FALSE(verifyAuthOctets(key.get(), auth, kOther));
+  SECItem derItem{siBuffer, const_cast<unsigned char*>(der.data()), static_cast<unsigned>(der.size())};
+  SECItem* raw = DSAU_DecodeDerSigToLen(&derItem, 64);
+  ASSERT_NE(raw, nullptr);
+  AuthPayload method9{AuthMethodId::EcdsaP256Sha256, {raw->data, raw->data + raw->len}};
+  SECITEM_FreeItem(raw, PR_TRUE);
+  EXPECT_TRUE(verifyAuthOctets(key.get(), method9, kOctets));
+  EXPECT_FALSE(verifyAuthOctets(key.get(), method9, kOther));
 }
 
 }  // namespace

@@ -109,6 +109,32 @@ TEST(SignatureScheme, Rfc4754Method9IsAcceptedForP256AndMethod10IsNot) {
   EXPECT_FALSE(verifyAuthOctets(north.publicKey.get(), rfc4754, kOctets));
 }
 
+TEST(SignatureScheme, EcdsaChecksRefuseAChangedSignatureOtherOctetsAnotherKeyAndBadLengths) {
+  auto north = keysOf("north");
+  auto south = keysOf("south");
+  auto signature = signAuthOctets(north.privateKey.get(), RsaScheme::Pss, kOctets);
+  ASSERT_TRUE(signature);
+  auto peer = PeerPublicKey::copyOf(north.publicKey.get());
+  ASSERT_TRUE(peer) << peer.error().message;
+  EXPECT_TRUE(verifyAuthOctets(*peer, *signature, kOctets));
+  auto flipped = *signature;
+  flipped.data.back() ^= 0x01;
+  auto refused = verifyAuthOctets(*peer, flipped, kOctets);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("bad signature"), std::string::npos) << refused.error().message;
+  auto other = kOctets;
+  other[0] ^= 0x20;
+  EXPECT_FALSE(verifyAuthOctets(*peer, *signature, other));
+  EXPECT_FALSE(verifyAuthOctets(south.publicKey.get(), *signature, kOctets));
+  // RFC 4754 r|s: 64 octets for P-256; zeros (r = s = 0) are never valid.
+  std::vector<std::uint8_t> digest(32, 0x5a);
+  EXPECT_FALSE(peer->verifyEcdsa(digest, std::vector<std::uint8_t>(64, 0)));
+  EXPECT_FALSE(peer->verifyEcdsa(digest, std::vector<std::uint8_t>(63, 1)));
+  EXPECT_FALSE(peer->verifyEcdsa(digest, {}));
+  AuthPayload shortRaw{AuthMethodId::EcdsaP256Sha256, std::vector<std::uint8_t>(62, 1)};
+  EXPECT_FALSE(verifyAuthOctets(*peer, shortRaw, kOctets));
+}
+
 TEST(SignatureScheme, SignatureOfOneKeyTypeIsRefusedForTheOther) {
   auto east = keysOf("east");
   auto north = keysOf("north");

@@ -22,9 +22,10 @@ std::vector<Certificate> payloadsOf(const std::string& nickname) {
 
 std::shared_ptr<const VerifiedChainCache::Chain> chainOf(const std::string& nickname, Clock::time_point at) {
   auto cert = certificate(nickname);
-  UniquePublicKey key(CERT_ExtractPublicKey(cert.get()));
+  auto key = PeerPublicKey::from(UniquePublicKey(CERT_ExtractPublicKey(cert.get())));
+  EXPECT_TRUE(key);
   return std::make_shared<VerifiedChainCache::Chain>(
-      VerifiedChainCache::Chain{std::move(cert), std::move(key), at});
+      VerifiedChainCache::Chain{std::move(cert), std::move(*key), at});
 }
 
 /// What `nickname` sends in IKE_AUTH: its subject as ID, its certificate, its signature.

@@ -18,6 +18,7 @@
 # OUTDIR/rogue-db    the unrelated CA's own database.
 # OUTDIR/east.p12    east's key and certificate (with the CA), password in OUTDIR/p12-password
 # OUTDIR/west.p12    same for west
+# OUTDIR/north.p12   same for north (ECDSA P-256)
 # OUTDIR/ca.crl      the CA's CRL (DER)
 set -euo pipefail
 out=${1:?usage: make-fixtures.sh OUTDIR}
@@ -95,3 +96,4 @@ crlutil -L -d "$db" -f "$empty" | grep -q '^ca ' || { echo "make-fixtures: the C
 
 pk12util -o "$out/east.p12" -d "$db" -n east -k "$empty" -w "$out/p12-password" >/dev/null
 pk12util -o "$out/west.p12" -d "$db" -n west -k "$empty" -w "$out/p12-password" >/dev/null
+pk12util -o "$out/north.p12" -d "$db" -n north -k "$empty" -w "$out/p12-password" >/dev/null
