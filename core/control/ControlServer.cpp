@@ -177,6 +177,7 @@ void ControlServer::handleLine(Client& client, const QByteArray& line) {
   if (command == "watch") {
     for (const auto& event : args.value("events").toArray())
       client.events.insert(event.toString().toStdString());
+    updateAnyWatched();
     reply["ok"] = true;
     reply["result"] = QJsonObject{{"watching", QJsonArray::fromStringList([&] {
                                      QStringList list;
@@ -250,6 +251,13 @@ void ControlServer::drop(int fd) {
   it->second->readNotifier.release()->deleteLater();
   if (it->second->writeNotifier) it->second->writeNotifier.release()->deleteLater();
   clients_.erase(it);
+  updateAnyWatched();
+}
+
+void ControlServer::updateAnyWatched() {
+  bool any = false;
+  for (const auto& [fd, client] : clients_) any = any || !client->events.empty();
+  anyWatched_.store(any, std::memory_order_relaxed);
 }
 
 void ControlServer::publish(const std::string& event, const QJsonObject& data) {

@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QSocketNotifier>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -44,6 +45,9 @@ class ControlServer final : public QObject {
   void publish(const std::string& event, const QJsonObject& data);
   /// Whether any client watches `event` (lets callers skip building events).
   bool watched(const std::string& event) const;
+  /// Whether any client watches any event; callable from any thread (a log sink asks it for
+  /// every line, so that nobody watching costs nothing).
+  bool anyWatched() const { return anyWatched_.load(std::memory_order_relaxed); }
 
   std::size_t clientCount() const { return clients_.size(); }
 
@@ -62,6 +66,8 @@ class ControlServer final : public QObject {
   std::unique_ptr<QSocketNotifier> notifier_;
   std::map<std::string, Handler> commands_;
   std::map<int, std::unique_ptr<Client>> clients_;
+  std::atomic<bool> anyWatched_{false};
+  void updateAnyWatched();
 };
 
 }  // namespace ikemesh

@@ -108,6 +108,7 @@ Result<void> Daemon::start() {
   // Log lines become "log" events for `ikemesh watch`; posted, because lines come from any
   // thread and a sink must not call back into the logger.
   controlSink_ = logger_.addSink([this](LogLevel level, std::string_view tag, std::string_view text) {
+    if (!control_ || !control_->anyWatched()) return;
     QJsonObject data{{"level", QString::fromUtf8(logLevelName(level).data())},
                      {"tag", QString::fromUtf8(tag.data(), static_cast<qsizetype>(tag.size()))},
                      {"text", QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()))}};

@@ -87,6 +87,7 @@ IkeSa& IkeEngine::createSa(const ConnectionView& connection, const Endpoint& loc
   const std::uint64_t spi = ourSpi ? ourSpi : freshIkeSpi();
   (initiator ? sa->initiatorSpi : sa->responderSpi) = spi;
   bySpi_[spi] = sa->serial;
+  if (initiator) initiatedTo_.emplace(remote.address, sa->serial);
   auto& ref = *sa;
   sas_[sa->serial] = std::move(sa);
   // A verification that needs the peer's key from DNS starts its lookup now, in parallel with
@@ -486,8 +487,24 @@ void IkeEngine::removeSa(IkeSaSerial serial, const std::string& reason, bool del
   if (sa.halfOpen) --halfOpen_;
   const auto ourSpi = sa.initiator ? sa.initiatorSpi : sa.responderSpi;
   if (auto s = bySpi_.find(ourSpi); s != bySpi_.end() && s->second == serial) bySpi_.erase(s);
-  for (auto s = byInitiatorSpi_.begin(); s != byInitiatorSpi_.end();)
-    s = s->second == serial ? byInitiatorSpi_.erase(s) : std::next(s);
+  if (!sa.initiator) {
+    // Its key is the initiator's SPI and address at IKE_SA_INIT; the port may have moved since
+    // (a NAT mapping changed): then the slow way.
+    if (auto s = byInitiatorSpi_.find({sa.initiatorSpi, sa.remote});
+        s != byInitiatorSpi_.end() && s->second == serial)
+      byInitiatorSpi_.erase(s);
+    else
+      for (auto s = byInitiatorSpi_.begin(); s != byInitiatorSpi_.end();)
+        s = s->second == serial ? byInitiatorSpi_.erase(s) : std::next(s);
+  }
+  if (sa.initiator) {
+    auto [first, last] = initiatedTo_.equal_range(sa.remote.address);
+    for (auto s = first; s != last; ++s)
+      if (s->second == serial) {
+        initiatedTo_.erase(s);
+        break;
+      }
+  }
   host_.log(LogLevel::Info, "IKE SA #" + std::to_string(serial) + " (" + sa.connection.name + ", " +
                                 sa.remote.toString() + ") removed: " + reason);
   auto owned = std::move(it->second);

@@ -218,6 +218,9 @@ class IkeEngine {
   /// Responder IKE SAs by the initiator's SPI and address, to recognise a retransmitted
   /// IKE_SA_INIT (RFC 7296 §2.1).
   std::map<std::pair<std::uint64_t, Endpoint>, IkeSaSerial> byInitiatorSpi_;
+  /// The IKE SAs we initiated, by the peer's address, until they are removed: an IKE_SA_INIT
+  /// request looks for a crossing initiation there (resolveCrossing) instead of in every SA.
+  std::multimap<IpAddress, IkeSaSerial> initiatedTo_;
   IkeSaSerial nextSerial_ = 1;
   std::uint32_t nextReqid_ = 1;
   std::size_t halfOpen_ = 0;

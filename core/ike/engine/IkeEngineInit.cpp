@@ -294,10 +294,11 @@ Bytes IkeEngine::cookieFor(const Bytes& nonce, const IpAddress& address, std::ui
 
 bool IkeEngine::resolveCrossing(const ConnectionView& connection, const Endpoint& remote,
                                 const Bytes& peerNonce) {
-  for (auto& [serial, sa] : sas_) {
-    if (!sa->initiator || sa->established || sa->replaced || sa->connection.name != connection.name ||
-        sa->remote.address != remote.address)
-      continue;
+  auto [first, last] = initiatedTo_.equal_range(remote.address);
+  for (auto candidate = first; candidate != last; ++candidate) {
+    const auto serial = candidate->second;
+    IkeSa* sa = find(serial);
+    if (!sa || sa->established || sa->replaced || sa->connection.name != connection.name) continue;
     // Both sides started at once. Both compare the two initiator nonces the same way, so
     // exactly one initiation survives: the one with the lower nonce.
     if (std::lexicographical_compare(sa->nonceInitiator.begin(), sa->nonceInitiator.end(), peerNonce.begin(),
