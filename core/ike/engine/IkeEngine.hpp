@@ -45,6 +45,9 @@ struct EngineSettings {
   std::size_t nonceLength = 32;
 };
 
+/// The SHA-256 of a request datagram, what a retransmission must match (IkeSa::lastRequest).
+IkeSa::RequestDigest requestDigest(std::span<const std::uint8_t> datagram);
+
 class IkeEngine {
  public:
   /// How often one response is sent again for copies of its request. A peer retransmits a

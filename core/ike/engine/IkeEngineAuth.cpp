@@ -542,6 +542,9 @@ void IkeEngine::childRefused(IkeSa& sa, const std::string& reason) {
 void IkeEngine::establish(IkeSa& sa) {
   sa.state = IkeSaState::Established;
   sa.established = true;
+  // Both AUTH payloads are made and checked: the first messages are not needed any more.
+  std::vector<std::uint8_t>().swap(sa.initiatorFirstMessage);
+  std::vector<std::uint8_t>().swap(sa.responderFirstMessage);
   if (sa.halfOpen) {
     sa.halfOpen = false;
     --halfOpen_;

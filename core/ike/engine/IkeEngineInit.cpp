@@ -453,7 +453,7 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
       s->responderFirstMessage = bytes;
       s->lastResponseId = 0;
       s->lastResponse = {std::move(bytes)};
-      s->lastRequest = s->initiatorFirstMessage;
+      s->lastRequest = requestDigest(s->initiatorFirstMessage);
       s->expectedPeerRequestId = 1;
       s->state = IkeSaState::ResponderAwaitingAuth;
       sendDatagrams(*s, s->lastResponse);

@@ -4,6 +4,7 @@
 // state holder: IkeEngine drives every transition.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -96,10 +97,12 @@ struct IkeSa {
   Bytes cookie;
   int cookieRounds = 0;
   int invalidKeRounds = 0;
-  std::vector<std::uint8_t> initiatorFirstMessage;  ///< RFC 7296 §2.15 "RealMessage1"
-  std::vector<std::uint8_t> responderFirstMessage;  ///< "RealMessage2"
-  bool natLocal = false;                            ///< we are behind a NAT (our NATD hash did not match)
-  bool natRemote = false;                           ///< the peer is behind a NAT
+  /// RFC 7296 §2.15 "RealMessage1" and "RealMessage2", for the AUTH payloads; released when
+  /// the IKE SA is established.
+  std::vector<std::uint8_t> initiatorFirstMessage;
+  std::vector<std::uint8_t> responderFirstMessage;
+  bool natLocal = false;   ///< we are behind a NAT (our NATD hash did not match)
+  bool natRemote = false;  ///< the peer is behind a NAT
   /// RFC 7296 §2.23, RFC 3948: ESP goes in UDP when a NAT was detected (or faked to force it).
   /// IKE on port 4500 alone sends plain ESP: peers float there without a NAT (strongSwan does
   /// with MOBIKE, RFC 4555 §3.5) and send plain ESP themselves.
@@ -124,10 +127,13 @@ struct IkeSa {
   std::uint32_t expectedPeerRequestId = 0;
   std::optional<std::uint32_t> lastResponseId;
   std::vector<std::vector<std::uint8_t>> lastResponse;  ///< answered again on a retransmit
-  /// The request being answered and the one answered last, as datagrams (fragment 1 of a
-  /// fragmented one): only a bitwise identical copy is a retransmission (RFC 7296 §2.1).
-  std::vector<std::uint8_t> requestInProgress;
-  std::vector<std::uint8_t> lastRequest;
+  /// The request being answered and the one answered last, as the SHA-256 of their datagram
+  /// (fragment 1 of a fragmented one): only a bitwise identical copy is a retransmission (RFC
+  /// 7296 §2.1). A digest, not the datagram: that would stay for the life of the IKE SA, and
+  /// an IKE_AUTH with certificates is a kilobyte.
+  using RequestDigest = std::array<std::uint8_t, 32>;
+  std::optional<RequestDigest> requestInProgress;
+  std::optional<RequestDigest> lastRequest;
   std::uint32_t lastResponseResent = 0;  ///< times lastResponse went out again
   FragmentReassembler requestFragments;
   FragmentReassembler responseFragments;
