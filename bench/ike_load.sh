@@ -15,8 +15,15 @@
 #   MEM_COUNTS ("1000 10000")  tunnels held for the memory measurement ("" skips it)
 #   IDLE_WAIT (15)             seconds the held tunnels stay idle before the second RSS reading
 #                              (ikemesh's kernel-tun gives an idle SA's NSS context back after 10 s)
-#   AUTHS ("ecdsa rsa null")   rsa = RSA-2048 certificates, ecdsa = ECDSA P-256, null = NULL
-#                              auth (RFC 7619; ikemesh alone: strongSwan's charon is given none)
+#   AUTHS ("ecdsa peers rsa null")  rsa = RSA-2048 certificates, ecdsa = ECDSA P-256 (the
+#                              generator shows one certificate, so both responders validate its
+#                              chain once and then find it in their caches), peers = ECDSA P-256
+#                              with PEERS certificates, a new one for every handshake (the
+#                              responder validates every chain), null = NULL auth (RFC 7619;
+#                              ikemesh alone: strongSwan's charon is given none)
+#   PEERS (400)                handshakes per "peers" rate measurement, each with a certificate
+#                              of its own (bench/make-load-certs.py; LATENCY_N more for the
+#                              latency runs)
 #   IKE_GROUP (31)             the key exchange: 31 = Curve25519, 19 = ECP-256
 #   BENCH_RESULTS (unset)      a folder: ike_load.tsv / ike_memory.tsv are written there too
 #   PERF_DIR (unset)           a folder: `perf record -g` of the responder during each rate run
@@ -50,7 +57,8 @@ handshakes=${HANDSHAKES:-600}
 concurrency=${CONCURRENCY:-16}
 latency_n=${LATENCY_N:-20}
 mem_counts=${MEM_COUNTS-1000 10000}
-auths=${AUTHS:-ecdsa rsa null}
+auths=${AUTHS:-ecdsa peers rsa null}
+peers=${PEERS:-400}
 generator="$IKEMESH_BUILD/bench/ike_load_generator"
 charon_bin=$IKM_CHARON
 ((EUID == 0)) || ikm_fail "run as root (it creates network namespaces)"
@@ -104,8 +112,13 @@ for auth in $auths; do
   key=ec
   [[ $auth == rsa ]] && key=rsa:2048
   dir="$IKM_TMP/certs-$auth"
-  MESH_KEY=$key MESH_CA_NAME="Load $auth CA" bash "$source_dir/tests/lib/make-mesh-certs.sh" "$dir" generator responder >/dev/null 2>&1 ||
-    ikm_fail "make-mesh-certs.sh $key failed"
+  if [[ $auth == peers ]]; then
+    python3 "$source_dir/bench/make-load-certs.py" "$dir" "$((peers + latency_n))" ||
+      ikm_fail "make-load-certs.py failed"
+  else
+    MESH_KEY=$key MESH_CA_NAME="Load $auth CA" bash "$source_dir/tests/lib/make-mesh-certs.sh" "$dir" generator responder >/dev/null 2>&1 ||
+      ikm_fail "make-mesh-certs.sh $key failed"
+  fi
   for who in generator responder; do
     db="sql:$dir/$who-nss"
     "$IKM_BIN/ikemesh" initnss --nssdir "$db" >/dev/null
@@ -113,6 +126,7 @@ for auth in $auths; do
   done
   nss_gen[$auth]="sql:$dir/generator-nss"
   nss_resp[$auth]="sql:$dir/responder-nss"
+  [[ $auth == peers ]] && continue # make-load-certs.py wrote the swanctl folder
   # charon's swanctl folder: the responder's certificate, key and the CA, in PEM.
   sw="$dir/swanctl"
   mkdir -p "$sw/x509" "$sw/x509ca" "$sw/private"
@@ -222,11 +236,14 @@ EOF
 
 # generate AUTH MODE COUNT CONCURRENCY FIRST_INDEX [--hold]: runs the generator in -g on its CPU;
 # sets GEN_RESULT to its "result ..." line (and GEN_PID with --hold, which leaves it running).
+# With AUTH peers, the latency runs (FIRST_INDEX > 0) take the certificates after the PEERS that
+# the rate run takes.
 generate() {
   local auth=$1 mode=$2 count=$3 conc=$4 first=$5 hold=${6:-} out
   local args=(--responder "$responder" --first-source "$(ip4 "$first")" --count "$count" --concurrency "$conc"
     --mode "$mode" --ike "$ike_proposal" --esp "$esp_proposal" --timeout 300)
   [[ $auth != null ]] && args+=(--auth cert --cert generator)
+  [[ $auth == peers ]] && args+=(--cert-count "$((peers + latency_n))" --cert-first "$(((first > 0) * peers))")
   out="$IKM_TMP/generator-$run_seq-$first.out"
   local env=()
   [[ $auth != null ]] && env=(IKEMESH_NSSDIR="${nss_gen[$auth]}")
@@ -271,7 +288,9 @@ measure() {
     sleep 0.5
   fi
   before=$(cpu_ticks "$RESP_PID")
-  generate "$auth" "$mode" "$handshakes" "$concurrency" 0
+  local count=$handshakes
+  [[ $auth == peers ]] && count=$peers
+  generate "$auth" "$mode" "$count" "$concurrency" 0
   after=$(cpu_ticks "$RESP_PID")
   if [[ -n $perf_pid ]]; then
     kill -INT "$perf_pid"
@@ -340,11 +359,12 @@ done
 stats() {
   awk -F'\t' -v i="$1" -v a="$2" -v c="$3" '$1 == i && $2 == a { print $c }' "$rates" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) { print "- - -"; exit }
-      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'
 }
 label() {
   case $1 in
     ecdsa) echo "ECDSA P-256 certificates" ;;
+    peers) echo "ECDSA P-256, $peers peers" ;;
     rsa) echo "RSA-2048 certificates" ;;
     null) echo "NULL auth (RFC 7619)" ;;
   esac
@@ -353,7 +373,7 @@ label() {
   echo
   echo "IKEv2 full handshakes (IKE_SA_INIT + IKE_AUTH + CHILD SA) against one responder, $(nproc) CPUs,"
   echo "kernel $(uname -r), $(date -u '+%F %H:%M UTC'); load average before the run: $load_before"
-  echo "(shared machine). $handshakes handshakes per run, $concurrency in flight, one source address each;"
+  echo "(shared machine). $handshakes handshakes per run ($peers with \"peers\"), $concurrency in flight, one source address each;"
   echo "IKE $ike_proposal (charon: aes128gcm16-prfsha256-$charon_group), ESP $esp_proposal; $reps runs each, alternating;"
   echo "generator on CPU $gen_cpu, responder on CPU $resp_cpu. Median (min-max)."
   printf '| %-9s | %-24s | %-20s | %-18s | %-19s | %-13s | %-14s | %-14s |\n' responder auth "handshakes/s" \

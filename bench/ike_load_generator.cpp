@@ -10,13 +10,17 @@
 // initiator costs.
 //
 //   ike_load_generator --responder ADDR --first-source ADDR --count N [--concurrency C]
-//                      [--auth null|cert] [--cert NICKNAME] [--mode transport|tunnel]
+//                      [--auth null|cert] [--cert NICKNAME] [--cert-count K] [--cert-first I]
+//                      [--mode transport|tunnel]
 //                      [--ike PROPOSALS] [--esp PROPOSALS] [--timeout SECONDS] [--hold]
 //
 // Source addresses are --first-source, +1, +2, ... (count of them, IPv4): the caller puts them
 // on an interface. Each one opens exactly one IKE SA to the responder (port 500), so that a
 // responder sees N distinct peers. With --auth cert the NSS database is $IKEMESH_NSSDIR and
 // --cert names our certificate (auth-x509, RSA or ECDSA by the key the certificate holds).
+// With --cert-count K the IKE SAs take turns over K certificates, NICKNAME, NICKNAME-2 ...
+// NICKNAME-K (bench/make-load-certs.py makes them), so that the responder sees K peers' chains;
+// the first IKE SA takes certificate --cert-first (0: NICKNAME).
 //
 // Prints one machine-readable line, then (with --hold) keeps every SA up, answering the
 // responder, until SIGTERM or SIGINT:
@@ -64,6 +68,8 @@ struct Options {
   long concurrency = 16;
   bool certificates = false;
   std::string certificate;
+  long certificateCount = 1;
+  long certificateFirst = 0;
   IpsecMode mode = IpsecMode::Transport;
   std::string ike = "aes_gcm128-sha2_256;dh19";
   std::string esp = "aes_gcm128";
@@ -75,8 +81,8 @@ struct Options {
   std::fprintf(stderr,
                "ike_load_generator: %s\n"
                "usage: ike_load_generator --responder ADDR --first-source ADDR --count N [--concurrency C]\n"
-               "       [--auth null|cert] [--cert NICKNAME] [--mode transport|tunnel] [--ike P] [--esp P]\n"
-               "       [--timeout SECONDS] [--hold]\n",
+               "       [--auth null|cert] [--cert NICKNAME] [--cert-count K] [--cert-first I]\n"
+               "       [--mode transport|tunnel] [--ike P] [--esp P] [--timeout SECONDS] [--hold]\n",
                why.c_str());
   std::exit(2);
 }
@@ -111,6 +117,10 @@ Options parseOptions(int argc, char** argv) {
       o.certificates = v == "cert";
     } else if (arg == "--cert") {
       o.certificate = value();
+    } else if (arg == "--cert-count") {
+      o.certificateCount = std::atol(value().c_str());
+    } else if (arg == "--cert-first") {
+      o.certificateFirst = std::atol(value().c_str());
     } else if (arg == "--mode") {
       const auto v = value();
       if (v != "transport" && v != "tunnel") usage("--mode must be transport or tunnel");
@@ -130,6 +140,8 @@ Options parseOptions(int argc, char** argv) {
   if (!haveResponder || !haveSource) usage("--responder and --first-source are required");
   if (o.count <= 0 || o.concurrency <= 0) usage("--count and --concurrency must be positive");
   if (o.certificates && o.certificate.empty()) usage("--auth cert needs --cert NICKNAME");
+  if (o.certificateCount <= 0 || o.certificateFirst < 0)
+    usage("--cert-count must be positive, --cert-first not negative");
   return o;
 }
 
@@ -143,17 +155,24 @@ IpAddress offsetAddress(const IpAddress& base, long offset) {
 }
 
 /// What auth-x509 asks of the configuration: our certificate's nickname, for every
-/// connection (each IKE SA has a connection of its own, see LoadGenerator::start()).
+/// connection (each IKE SA has a connection of its own, "load-N", see startNext()); with
+/// several certificates, connection N takes certificate first + N modulo their count.
 class GeneratorConfig final : public ConfigValues {
  public:
-  explicit GeneratorConfig(std::string certificate) : certificate_(std::move(certificate)) {}
+  GeneratorConfig(std::string certificate, long count, long first)
+      : certificate_(std::move(certificate)), count_(count), first_(first) {}
   std::optional<std::string> value(std::string_view conn, std::string_view key) const override {
-    if (!conn.empty() && key == "leftcert" && !certificate_.empty()) return certificate_;
-    return std::nullopt;
+    if (conn.empty() || key != "leftcert" || certificate_.empty()) return std::nullopt;
+    constexpr std::string_view kPrefix = "load-";
+    if (count_ <= 1 || !conn.starts_with(kPrefix)) return certificate_;
+    const long which = (first_ + std::atol(std::string(conn.substr(kPrefix.size())).c_str())) % count_;
+    return which == 0 ? certificate_ : certificate_ + "-" + std::to_string(which + 1);
   }
 
  private:
   std::string certificate_;
+  long count_;
+  long first_;
 };
 
 /// The generator has no dataplane: SPIs are handed out, SAs accepted and forgotten.
@@ -333,7 +352,7 @@ int main(int argc, char** argv) {
   logger.addSink([](LogLevel level, std::string_view tag, std::string_view text) {
     std::fprintf(stderr, "%s\n", Logger::format(level, tag, text).c_str());
   });
-  GeneratorConfig config(options.certificate);
+  GeneratorConfig config(options.certificate, options.certificateCount, options.certificateFirst);
   QtHost host("load", logger, *QThreadPool::globalInstance(), &config);
   LoadGenerator generator(options, host);
   if (auto opened = generator.open(); !opened) {
