@@ -38,7 +38,10 @@ done
 ikm_log "a clean Debian 12 root (debootstrap minbase, cached in /var/tmp/ikemesh-root)"
 base=/var/tmp/ikemesh-root
 if [[ ! -f $base/bookworm.tar ]]; then
-  mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+  # This machine's Debian mirror: deb822 sources (Debian 12's default) or a sources.list line (what
+  # debootstrap writes, as on a fresh root); a file that is not there is no error.
+  mirror=$(cat /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list 2>/dev/null |
+    sed -n -e 's/^URIs: *\([^ ]*\).*/\1/p' -e 's/^deb  *\(\[[^]]*\]  *\)\{0,1\}\(http[^ ]*\) .*/\2/p' | head -1 || true)
   mkdir -p "$base"
   debootstrap --variant=minbase bookworm "$base/new" "${mirror:-http://deb.debian.org/debian}" >"$IKM_TMP/debootstrap.log" 2>&1 ||
     { tail -20 "$IKM_TMP/debootstrap.log" >&2; ikm_fail "debootstrap"; }

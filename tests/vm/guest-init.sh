@@ -19,6 +19,9 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose ho
   echo "guest: cannot mount the host's / over virtio-9p"
   finish 125
 fi
+# A second view of the host's /, without the tmpfs below: kept paths come from there.
+mkdir -p /hostview
+mount -o bind /host /hostview
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
@@ -32,6 +35,17 @@ mount -t devpts devpts /host/dev/pts
 mount -t tmpfs shm /host/dev/shm
 for dir in /tmp /run /var/log /root; do mount -t tmpfs -o mode=1777 tmp /host$dir; done
 mount -t tmpfs -o mode=755 run /host/run
+# The source and build trees stay visible where a tmpfs went over them (a checkout in /root,
+# root's home, as on a fresh machine): run-in-vm.sh lists them in the job's "keep" file.
+if [ -f "/hostview$job/keep" ]; then
+  while read -r keep; do
+    for dir in /tmp /run /var/log /root; do
+      case $keep in
+        "$dir"/*) mkdir -p "/host$keep" && mount -o bind "/hostview$keep" "/host$keep" ;;
+      esac
+    done
+  done <"/hostview$job/keep"
+fi
 mkdir -p /host/run/netns
 mount -t cgroup2 cgroup /host/sys/fs/cgroup 2>/dev/null
 echo "IKEMESH-VM-BOOTED=$(cut -d' ' -f1 /proc/uptime)"

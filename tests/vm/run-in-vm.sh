@@ -114,6 +114,9 @@ exec 9>&-
 job=$(mktemp -d "$cache/job.XXXXXX")
 trap 'rm -rf "$job"' EXIT
 printf '%s\n%s\n' "$kernel_dir" "${guest_modules[*]}" >"$job/modules"
+# What must stay visible in the guest under the folders it puts a tmpfs over (guest-init.sh).
+printf '%s\n' "$PWD" "$(cd "$(dirname "$script")" && pwd)" ${IKEMESH_SOURCE:+"$IKEMESH_SOURCE"} \
+  ${IKEMESH_BUILD:+"$IKEMESH_BUILD"} | sort -u >"$job/keep"
 {
   while IFS= read -r name; do
     echo "export $name=$(printf '%q' "${!name}")"
