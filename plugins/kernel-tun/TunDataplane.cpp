@@ -1071,9 +1071,13 @@ bool TunDataplane::carriesItsOwnTraffic(const InboundSa& sa, std::span<const std
 
 void TunDataplane::keepEarly(std::uint32_t spi, const std::uint8_t* data, std::size_t length) {
   // A few packets per SPI for a short while: enough for the race between the responder's
-  // first packets and our processing of its IKE_AUTH response, too little to be a resource.
-  constexpr std::size_t kPerSpi = 8, kTotal = 64;
-  constexpr auto kKeepFor = std::chrono::seconds(2);
+  // first packets and our processing of its IKE_AUTH response, too little to be a resource
+  // (at most 1024 packets of at most 64 KiB; only SPIs we allocated count). A node that meets
+  // 127 peers at once (bench/mesh_bench.sh, 128 nodes) has that many such races at a time, and
+  // an IKE_AUTH response that was lost comes again after a retransmission, seconds later: 64
+  // packets and 2 s lost first packets there.
+  constexpr std::size_t kPerSpi = 8, kTotal = 1024;
+  constexpr auto kKeepFor = std::chrono::seconds(5);
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(earlyMutex_);
   for (auto it = early_.begin(); it != early_.end();) {

@@ -12,10 +12,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -224,6 +226,12 @@ class IkeEngine {
   /// The IKE SAs we initiated, by the peer's address, until they are removed: an IKE_SA_INIT
   /// request looks for a crossing initiation there (resolveCrossing) instead of in every SA.
   std::multimap<IpAddress, IkeSaSerial> initiatedTo_;
+  /// The initiators (SPI, address) a cookie was demanded from, the last kRememberedCookieDemands:
+  /// they get state only with the cookie (onIkeSaInitRequest).
+  static constexpr std::size_t kRememberedCookieDemands = 4096;
+  std::set<std::pair<std::uint64_t, IpAddress>> cookieDemanded_;
+  std::deque<std::pair<std::uint64_t, IpAddress>> cookieDemandOrder_;
+  void rememberCookieDemand(const std::pair<std::uint64_t, IpAddress>& initiator);
   IkeSaSerial nextSerial_ = 1;
   std::uint32_t nextReqid_ = 1;
   std::size_t halfOpen_ = 0;

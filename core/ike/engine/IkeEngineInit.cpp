@@ -172,6 +172,12 @@ void IkeEngine::onIkeSaInitResponse(IkeSa& sa, const Message& message,
   }
   const auto serial = sa.serial;
   if (const auto* cookie = message.findNotify(NotifyType::Cookie)) {
+    if (!sa.cookie.empty() && cookie->data == sa.cookie) {
+      // The answer to a copy sent before the cookie: the request with it is out already.
+      host_.log(LogLevel::Debug,
+                "IKE SA #" + std::to_string(serial) + ": a COOKIE demand we answered already");
+      return;
+    }
     if (++sa.cookieRounds > 3 || cookie->data.empty() || cookie->data.size() > 64) {
       requestDone(sa);
       removeSa(serial, "the responder keeps demanding a cookie");
@@ -279,6 +285,15 @@ Result<void> IkeEngine::installIkeKeys(IkeSa& sa, const IkeSaKeys& keys) {
   return success();
 }
 
+void IkeEngine::rememberCookieDemand(const std::pair<std::uint64_t, IpAddress>& initiator) {
+  if (!cookieDemanded_.insert(initiator).second) return;
+  cookieDemandOrder_.push_back(initiator);
+  if (cookieDemandOrder_.size() > kRememberedCookieDemands) {
+    cookieDemanded_.erase(cookieDemandOrder_.front());
+    cookieDemandOrder_.pop_front();
+  }
+}
+
 Bytes IkeEngine::cookieFor(const Bytes& nonce, const IpAddress& address, std::uint64_t initiatorSpi) const {
   // RFC 7296 §2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>).
   Bytes input = nonce;
@@ -341,10 +356,16 @@ void IkeEngine::onIkeSaInitRequest(const Message& message, std::span<const std::
     sendUnprotectedNotify(header, NotifyType::NoProposalChosen, {}, to, from);
     return;
   }
-  if (halfOpen_ >= settings_.cookieThreshold) {
+  // Once a cookie was demanded from this initiator, only its request with the cookie makes
+  // state, also when the load has dropped meanwhile: a late copy of its first request would make
+  // state from that request while the initiator answers, and signs, the one with the cookie
+  // (RFC 7296 §2.15: RealMessage1), and its AUTH would fail.
+  const std::pair<std::uint64_t, IpAddress> initiator{header.initiatorSpi, from.address};
+  if (halfOpen_ >= settings_.cookieThreshold || cookieDemanded_.count(initiator)) {
     const auto expected = cookieFor(nonce, from.address, header.initiatorSpi);
     const auto* first = message.payloads.front().as<NotifyPayload>();
     if (!first || first->type != NotifyType::Cookie || first->data != expected) {
+      rememberCookieDemand(initiator);
       // RFC 7296 §2.6: no state until the initiator proves it receives at its address.
       if (worthLogging(++counters_.cookiesDemanded))
         host_.log(LogLevel::Info, std::to_string(halfOpen_) + " half-open IKE SAs: demanding a cookie from " +

@@ -117,6 +117,46 @@ TEST_F(CookieTest, RequestWithAForgedCookieGetsNoState) {
   EXPECT_TRUE(b.engine.ikeSas().empty());
 }
 
+class CookieRaceTest : public EngineTest {
+ protected:
+  CookieRaceTest() : EngineTest({}, ike::EngineSettings{1, 1280, 32}) {}
+};
+
+TEST_F(CookieRaceTest, ALateCopyOfTheRequestWithoutCookieMakesNoState) {
+  // b demands a cookie for a's second IKE SA while the first is half-open; the load drops; then
+  // a late copy of a's first request (no cookie) arrives before the one with the cookie. State
+  // made from that copy would fail a's AUTH, which signs the request with the cookie.
+  int initRequests = 0;
+  std::optional<Datagram> late;
+  network.filter = [&](const Datagram& d) {
+    if (d.is(ExchangeType::IkeAuth, false) && a.established.empty())
+      return Fate::Hold;  // SA 1 stays half-open
+    if (!d.is(ExchangeType::IkeSaInit, false)) return Fate::Deliver;
+    ++initRequests;
+    if (initRequests == 2) late = d;  // SA 2's first request: delivered, and a copy kept
+    return initRequests == 3 ? Fate::Hold : Fate::Deliver;  // SA 2's request with the cookie
+  };
+  ASSERT_TRUE(a.engine.initiate(a.connection, a.endpoint, b.endpoint));
+  network.settle();
+  auto second = a.connection;  // another conn: initiate() reuses an IKE SA of the same one
+  second.name = "second";
+  ASSERT_TRUE(a.engine.initiate(second, a.endpoint, b.endpoint));
+  network.settle();
+  ASSERT_EQ(initRequests, 3);
+  ASSERT_TRUE(late);
+  ASSERT_EQ(network.held.size(), 2u);  // SA 1's IKE_AUTH, SA 2's request with the cookie
+  EXPECT_EQ(b.engine.counters().cookiesDemanded, 1u);
+  network.held.insert(network.held.begin() + 1, *late);
+  network.filter = nullptr;
+  network.releaseHeld(false);  // SA 1 established (no half-open left), the late copy, the cookie
+  network.advance(2s);
+  EXPECT_EQ(a.established.size(), 2u);
+  EXPECT_EQ(b.established.size(), 2u);
+  EXPECT_FALSE(a.host.logged("AUTHENTICATION_FAILED")) << "AUTH signed another first message";
+  EXPECT_FALSE(b.host.logged("does not match"));
+  EXPECT_EQ(b.engine.counters().cookiesDemanded, 2u) << "the late copy is asked for the cookie again";
+}
+
 TEST_F(EngineTest, CrossingInitiationsEndWithOneIkeSaAndOneChildSaPair) {
   b.connection = a.connection;
   ASSERT_TRUE(a.engine.initiate(a.connection, a.endpoint, b.endpoint));
