@@ -7,7 +7,7 @@
 #      pairs; BENCH_FRESH_PEERS (default 100) of them are measured one after the other. In the
 #      same run: a second ping through each of those tunnels, and pings in the clear to a host
 #      in the `clear` group, as baselines.
-#   2. mesh bring-up: N nodes (32 and 64, BENCH_MESH_SIZES), all started; then every node
+#   2. mesh bring-up: N nodes (32, 64 and 128, BENCH_MESH_SIZES), all started; then every node
 #      pings every other node at once (one icmp_fanout.py per node, N - 1 targets, no retries);
 #      the time until every ping is answered and every node shows N - 1 tunnels.
 # It prints one table; bench/README.md says what each row means.
@@ -25,7 +25,7 @@ export IKEMESH_BUILD
 source "$source_dir/tests/lib/netns.sh"
 
 fresh_peers=${BENCH_FRESH_PEERS:-100}
-read -ra mesh_sizes <<<"${BENCH_MESH_SIZES:-32 64}"
+read -ra mesh_sizes <<<"${BENCH_MESH_SIZES:-32 64 128}"
 ((EUID == 0)) || ikm_fail "run as root (it creates network namespaces)"
 for tool in python3 jq; do
   command -v "$tool" >/dev/null || ikm_fail "$tool is missing: run scripts/install-deps.sh"
