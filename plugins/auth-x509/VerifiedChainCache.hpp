@@ -32,9 +32,8 @@ class VerifiedChainCache {
   struct Chain {
     /// The peer's own certificate (a temporary NSS certificate): its ID checks run on it.
     UniqueCertificate leaf;
-    /// Its public key: NSS's, already imported into a token by the first AUTH check made with
-    /// it, so that later checks share the token object and never import again; and for ECDSA
-    /// libcrypto's, decoded once.
+    /// Its public key, made once per chain: libcrypto's for ECDSA (PeerPublicKey), NSS's for
+    /// RSA, which the first AUTH check imports into a token and later checks share.
     PeerPublicKey key;
     Clock::time_point validatedAt;
   };

@@ -24,36 +24,35 @@ no_tunnel() {
 }
 log=$IKM_TMP/ike/daemon.log
 
+# weak_offer_refused WHAT IKE ESP SHOWN EXPECTED: fresh ikemesh and strongSwan, strongSwan with
+# only the proposals IKE and ESP, initiates: it gets NO_PROPOSAL_CHOSEN and no tunnel; ikemesh
+# logs the refusal (the lines with SHOWN are printed) in the words EXPECTED, which name the
+# peer's weak transforms, and installs nothing.
+weak_offer_refused() {
+  local what=$1 ike=$2 esp=$3 shown=$4 expected=$5
+  interop_start_ikemesh
+  interop_start_strongswan "$ike" "$esp"
+  swan_ctl --initiate --child ike --timeout 10 >"$swan_dir/initiate.log" 2>&1 &&
+    ikm_fail "$what: strongSwan got a tunnel"
+  grep -h "NO_PROPOSAL_CHOSEN" "$swan_dir/charon.log" >&2 || ikm_fail "$what: strongSwan did not receive NO_PROPOSAL_CHOSEN"
+  grep -h "$shown" "$log" >&2 || ikm_fail "$what: ikemesh did not log the refusal"
+  grep -qF "$expected" "$log" || ikm_fail "$what: the refusal does not read '$expected'"
+  no_tunnel "$what"
+}
+
 ikm_log "(c) strongSwan proposes only 3DES / HMAC-SHA1-96 / MODP-1024"
-interop_start_ikemesh
-interop_start_strongswan 3des-sha1-modp1024 3des-sha1-modp1024
-swan_ctl --initiate --child ike --timeout 10 >"$swan_dir/initiate.log" 2>&1 && ikm_fail "strongSwan got an IKE SA with 3DES"
-grep -h "NO_PROPOSAL_CHOSEN" "$swan_dir/charon.log" >&2 || ikm_fail "strongSwan did not receive NO_PROPOSAL_CHOSEN"
-grep -h "rejected: SA:" "$log" >&2 || ikm_fail "ikemesh did not log the refused proposal"
-grep -q "message from $swan_addr:500 rejected: SA: proposal 1 (3DES, HMAC-SHA1-96, PRF-HMAC-SHA1, MODP-1024) matches none of ours" "$log" ||
-  ikm_fail "the refusal does not name the peer and the weak transforms"
-no_tunnel "3DES"
+weak_offer_refused 3DES 3des-sha1-modp1024 3des-sha1-modp1024 "rejected: SA:" \
+  "message from $swan_addr:500 rejected: SA: proposal 1 (3DES, HMAC-SHA1-96, PRF-HMAC-SHA1, MODP-1024) matches none of ours"
 interop_stop_both
 
 ikm_log "(c) strongSwan proposes only AES-CBC with HMAC-SHA1-96 and PRF-HMAC-SHA1 over MODP-2048"
-interop_start_ikemesh
-interop_start_strongswan aes128-sha1-modp2048 aes128-sha1-modp2048
-swan_ctl --initiate --child ike --timeout 10 >"$swan_dir/initiate.log" 2>&1 && ikm_fail "strongSwan got an IKE SA with SHA-1"
-grep -q "NO_PROPOSAL_CHOSEN" "$swan_dir/charon.log" || ikm_fail "strongSwan did not receive NO_PROPOSAL_CHOSEN"
-grep -q "rejected: SA: proposal 1 (AES-CBC_128, HMAC-SHA1-96, PRF-HMAC-SHA1, MODP-2048)" "$log" ||
-  ikm_fail "the refusal does not name the SHA-1 transforms"
-no_tunnel "SHA-1"
+weak_offer_refused SHA-1 aes128-sha1-modp2048 aes128-sha1-modp2048 "rejected: SA:" \
+  "rejected: SA: proposal 1 (AES-CBC_128, HMAC-SHA1-96, PRF-HMAC-SHA1, MODP-2048)"
 interop_stop_both
 
 ikm_log "(c) a strong IKE SA, but ESP proposals of 3DES and HMAC-SHA1-96 only"
-interop_start_ikemesh
-interop_start_strongswan aes128gcm16-prfsha256-ecp256 3des-sha1-ecp256,aes128-sha1-ecp256
-swan_ctl --initiate --child ike --timeout 10 >"$swan_dir/initiate.log" 2>&1 && ikm_fail "strongSwan got a CHILD SA with weak ESP"
-grep -h "NO_PROPOSAL_CHOSEN" "$swan_dir/charon.log" >&2 || ikm_fail "strongSwan did not receive NO_PROPOSAL_CHOSEN for ESP"
-grep -h "no CHILD SA" "$log" >&2 || ikm_fail "ikemesh did not log the refused CHILD SA"
-grep -q "no CHILD SA: NO_PROPOSAL_CHOSEN: proposal 1 (3DES, HMAC-SHA1-96, NO-ESN) matches none of ours" "$log" ||
-  ikm_fail "the CHILD SA refusal does not name the weak ESP transforms"
-no_tunnel "weak ESP"
+weak_offer_refused "weak ESP" aes128gcm16-prfsha256-ecp256 3des-sha1-ecp256,aes128-sha1-ecp256 "no CHILD SA" \
+  "no CHILD SA: NO_PROPOSAL_CHOSEN: proposal 1 (3DES, HMAC-SHA1-96, NO-ESN) matches none of ours"
 ikm_log "(c) a peer that accepts only weak algorithms: ikemesh's own offer is refused, the failure shunt applies"
 run_ike ping -c 1 -W 3 "$swan_addr" >/dev/null 2>&1 && ikm_fail "a ping crossed to the weak-only peer"
 failing() { ike_cli shuntstatus | grep -q "$ike_addr/32 -0-> $swan_addr/32 => %drop"; }

@@ -1,43 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ike/crypto/Transforms.hpp"
 
+#include <map>
+
 namespace ikemesh::ike {
 
+namespace {
+
+/// The IANA IKEv2 registry's names, also of what we do not implement (a refusal names what the
+/// peer offered).
+const char* registered(const std::map<std::uint16_t, const char*>& names, std::uint16_t id) {
+  auto it = names.find(id);
+  return it == names.end() ? nullptr : it->second;
+}
+
+std::string named(const char* name, const char* prefix, std::uint16_t id) {
+  return name ? std::string(name) : prefix + std::to_string(id);
+}
+
+}  // namespace
+
+std::string encrName(std::uint16_t id) {
+  static const std::map<std::uint16_t, const char*> names{{2, "DES"},
+                                                          {3, "3DES"},
+                                                          {11, "NULL"},
+                                                          {12, "AES-CBC"},
+                                                          {13, "AES-CTR"},
+                                                          {14, "AES-CCM-8"},
+                                                          {15, "AES-CCM-12"},
+                                                          {16, "AES-CCM-16"},
+                                                          {18, "AES-GCM-8"},
+                                                          {19, "AES-GCM-12"},
+                                                          {20, "AES-GCM-16"},
+                                                          {23, "CAMELLIA-CBC"},
+                                                          {28, "CHACHA20-POLY1305"}};
+  return named(registered(names, id), "ENCR#", id);
+}
+
+std::string prfName(std::uint16_t id) {
+  static const std::map<std::uint16_t, const char*> names{
+      {1, "PRF-HMAC-MD5"},      {2, "PRF-HMAC-SHA1"},     {4, "PRF-AES128-XCBC"}, {5, "PRF-HMAC-SHA2-256"},
+      {6, "PRF-HMAC-SHA2-384"}, {7, "PRF-HMAC-SHA2-512"}, {8, "PRF-AES128-CMAC"}};
+  return named(registered(names, id), "PRF#", id);
+}
+
+std::string integName(std::uint16_t id) {
+  static const std::map<std::uint16_t, const char*> names{
+      {0, "NONE"},        {1, "HMAC-MD5-96"},        {2, "HMAC-SHA1-96"},       {5, "AES-XCBC-96"},
+      {8, "AES-CMAC-96"}, {12, "HMAC-SHA2-256-128"}, {13, "HMAC-SHA2-384-192"}, {14, "HMAC-SHA2-512-256"}};
+  return named(registered(names, id), "INTEG#", id);
+}
+
+std::string dhName(std::uint16_t id) {
+  static const std::map<std::uint16_t, const char*> names{
+      {0, "NONE"},       {1, "MODP-768"},   {2, "MODP-1024"},   {5, "MODP-1536"},  {14, "MODP-2048"},
+      {15, "MODP-3072"}, {16, "MODP-4096"}, {17, "MODP-6144"},  {18, "MODP-8192"}, {19, "ECP-256"},
+      {20, "ECP-384"},   {21, "ECP-521"},   {31, "Curve25519"}, {32, "Curve448"}};
+  return named(registered(names, id), "DH#", id);
+}
+
 std::string transformName(EncrAlgorithm algorithm) {
-  switch (algorithm) {
-    case EncrAlgorithm::AesCbc: return "AES-CBC";
-    case EncrAlgorithm::AesGcm16: return "AES-GCM-16";
-  }
-  return "ENCR#" + std::to_string(static_cast<unsigned>(algorithm));
+  return encrName(static_cast<std::uint16_t>(algorithm));
 }
-
 std::string transformName(PrfAlgorithm algorithm) {
-  switch (algorithm) {
-    case PrfAlgorithm::HmacSha2_256: return "PRF-HMAC-SHA2-256";
-    case PrfAlgorithm::HmacSha2_384: return "PRF-HMAC-SHA2-384";
-    case PrfAlgorithm::HmacSha2_512: return "PRF-HMAC-SHA2-512";
-  }
-  return "PRF#" + std::to_string(static_cast<unsigned>(algorithm));
+  return prfName(static_cast<std::uint16_t>(algorithm));
 }
-
 std::string transformName(IntegAlgorithm algorithm) {
-  switch (algorithm) {
-    case IntegAlgorithm::None: return "NONE";
-    case IntegAlgorithm::HmacSha2_256_128: return "HMAC-SHA2-256-128";
-    case IntegAlgorithm::HmacSha2_384_192: return "HMAC-SHA2-384-192";
-    case IntegAlgorithm::HmacSha2_512_256: return "HMAC-SHA2-512-256";
-  }
-  return "INTEG#" + std::to_string(static_cast<unsigned>(algorithm));
+  return integName(static_cast<std::uint16_t>(algorithm));
 }
-
 std::string transformName(DhGroup group) {
-  switch (group) {
-    case DhGroup::Modp2048: return "MODP-2048";
-    case DhGroup::Ecp256: return "ECP-256";
-    case DhGroup::Ecp384: return "ECP-384";
-    case DhGroup::Curve25519: return "Curve25519";
-  }
-  return "DH#" + std::to_string(static_cast<unsigned>(group));
+  return dhName(static_cast<std::uint16_t>(group));
 }
 
 std::string transformName(const EncryptionTransform& transform) {

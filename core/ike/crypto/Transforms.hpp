@@ -48,6 +48,13 @@ struct EncryptionTransform {
   std::uint16_t keyBits = 256;
 };
 
+/// The registry's name of a transform ID of each type, also of those we do not implement
+/// ("3DES", "HMAC-SHA1-96", "MODP-1024"; "ENCR#99" when unregistered): what a peer offered.
+std::string encrName(std::uint16_t id);
+std::string prfName(std::uint16_t id);
+std::string integName(std::uint16_t id);
+std::string dhName(std::uint16_t id);
+
 /// "AES-GCM-16", "HMAC-SHA2-256", "ECP-256"...: names for log lines and error messages.
 std::string transformName(EncrAlgorithm algorithm);
 std::string transformName(PrfAlgorithm algorithm);

@@ -429,10 +429,14 @@ void IkeEngine::dispatchProtected(IkeSa& sa, const IkeHeader& header, std::vecto
   }
 }
 
-void IkeEngine::installHeldOutbound(IkeSa& sa, ChildSa& child) {
+std::shared_ptr<HeldSa> IkeEngine::takeHeldOutbound(ChildSa& child) {
   if (child.heldOutboundTimer) host_.stopTimer(child.heldOutboundTimer);
   child.heldOutboundTimer = 0;
-  auto held = std::move(child.heldOutbound);
+  return std::move(child.heldOutbound);
+}
+
+void IkeEngine::installHeldOutbound(IkeSa& sa, ChildSa& child) {
+  auto held = takeHeldOutbound(child);
   if (!held || !sa.dataplane) return;
   if (auto added = handOverSa(*sa.dataplane, held->params()); !added) {
     host_.log(LogLevel::Error, "IKE SA #" + std::to_string(sa.serial) + ": dataplane: outbound SA " +
@@ -456,14 +460,14 @@ void IkeEngine::removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::stri
   auto it = std::find_if(sa.children.begin(), sa.children.end(),
                          [&](const ChildSa& c) { return c.inboundSpi == inboundSpi; });
   if (it == sa.children.end()) return;
-  if (it->heldOutboundTimer) host_.stopTimer(it->heldOutboundTimer);
+  const bool neverSent = takeHeldOutbound(*it) != nullptr;
   if (sa.dataplane) {
     // The successor starts sending before this one stops.
-    if (!it->outboundRemoved && !it->heldOutbound) releaseHeldOutbound(sa, *it);
+    if (!it->outboundRemoved && !neverSent) releaseHeldOutbound(sa, *it);
     if (auto r = sa.dataplane->deleteSa({it->inboundSpi, sa.local.address}); !r)
       host_.log(LogLevel::Warning,
                 "IKE SA #" + std::to_string(sa.serial) + ": removing inbound SA: " + r.error().message);
-    if (it->outboundRemoved || it->heldOutbound) {
+    if (it->outboundRemoved || neverSent) {
       // removed when it was retired (deleteChildSa), or never installed
     } else if (auto r = sa.dataplane->deleteSa({it->outboundSpi, sa.remote.address}); !r) {
       host_.log(LogLevel::Warning,
@@ -497,7 +501,14 @@ void IkeEngine::removeSa(IkeSaSerial serial, const std::string& reason, bool del
   if (sa.halfOpen) --halfOpen_;
   const auto ourSpi = sa.initiator ? sa.initiatorSpi : sa.responderSpi;
   if (auto s = bySpi_.find(ourSpi); s != bySpi_.end() && s->second == serial) bySpi_.erase(s);
-  if (!sa.initiator) {
+  if (sa.initiator) {
+    auto [first, last] = initiatedTo_.equal_range(sa.remote.address);
+    for (auto s = first; s != last; ++s)
+      if (s->second == serial) {
+        initiatedTo_.erase(s);
+        break;
+      }
+  } else {
     // Its key is the initiator's SPI and address at IKE_SA_INIT; the port may have moved since
     // (a NAT mapping changed): then the slow way.
     if (auto s = byInitiatorSpi_.find({sa.initiatorSpi, sa.remote});
@@ -506,14 +517,6 @@ void IkeEngine::removeSa(IkeSaSerial serial, const std::string& reason, bool del
     else
       for (auto s = byInitiatorSpi_.begin(); s != byInitiatorSpi_.end();)
         s = s->second == serial ? byInitiatorSpi_.erase(s) : std::next(s);
-  }
-  if (sa.initiator) {
-    auto [first, last] = initiatedTo_.equal_range(sa.remote.address);
-    for (auto s = first; s != last; ++s)
-      if (s->second == serial) {
-        initiatedTo_.erase(s);
-        break;
-      }
   }
   host_.log(LogLevel::Info, "IKE SA #" + std::to_string(serial) + " (" + sa.connection.name + ", " +
                                 sa.remote.toString() + ") removed: " + reason);
@@ -596,10 +599,7 @@ Result<void> IkeEngine::deleteChildSa(IkeSaSerial serial, std::uint32_t inboundS
     return c.inboundSpi != inboundSpi && !c.retiring && c.localSelectors == child->localSelectors &&
            c.remoteSelectors == child->remoteSelectors;
   });
-  if (child->heldOutbound) {  // never sent on: nothing to stop
-    if (child->heldOutboundTimer) host_.stopTimer(child->heldOutboundTimer);
-    child->heldOutboundTimer = 0;
-    child->heldOutbound.reset();
+  if (takeHeldOutbound(*child)) {  // never sent on: nothing to stop
     child->outboundRemoved = true;
   } else if (succeeded && sa->dataplane) {
     releaseHeldOutbound(*sa, *child);

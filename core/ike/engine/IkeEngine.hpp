@@ -164,6 +164,8 @@ class IkeEngine {
   /// the dataplane: `leaving` is about to stop sending.
   void releaseHeldOutbound(IkeSa& sa, const ChildSa& leaving);
   void installHeldOutbound(IkeSa& sa, ChildSa& child);
+  /// The child's held outbound SA (null if none), its timer stopped.
+  std::shared_ptr<HeldSa> takeHeldOutbound(ChildSa& child);
   std::vector<TrafficSelector> localSelectors(const IkeSa& sa) const;
   /// The signer's credential for `sa`, with an address ID left empty by the method (auth.hpp,
   /// LocalCredential::id) filled with the address this SA uses.

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
 
 namespace ikemesh::ike {
 
@@ -26,55 +25,15 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 /// so that a refusal says what was offered: "3DES", "HMAC-SHA1-96", "MODP-1024".
 std::string offeredTransformName(const Transform& transform) {
   const auto id = transform.id;
-  const char* name = nullptr;
   switch (transform.type) {
     case TransformType::Encryption: {
-      static const std::map<std::uint16_t, const char*> names{{2, "DES"},
-                                                              {3, "3DES"},
-                                                              {11, "NULL"},
-                                                              {12, "AES-CBC"},
-                                                              {13, "AES-CTR"},
-                                                              {14, "AES-CCM-8"},
-                                                              {15, "AES-CCM-12"},
-                                                              {16, "AES-CCM-16"},
-                                                              {18, "AES-GCM-8"},
-                                                              {19, "AES-GCM-12"},
-                                                              {20, "AES-GCM-16"},
-                                                              {23, "CAMELLIA-CBC"},
-                                                              {28, "CHACHA20-POLY1305"}};
-      auto it = names.find(id);
-      std::string text = it == names.end() ? "ENCR#" + std::to_string(id) : it->second;
+      std::string text = encrName(id);
       if (auto bits = transform.keyLength()) text += "_" + std::to_string(*bits);
       return text;
     }
-    case TransformType::PseudoRandomFunction: {
-      static const std::map<std::uint16_t, const char*> names{
-          {1, "PRF-HMAC-MD5"},      {2, "PRF-HMAC-SHA1"},     {4, "PRF-AES128-XCBC"},
-          {5, "PRF-HMAC-SHA2-256"}, {6, "PRF-HMAC-SHA2-384"}, {7, "PRF-HMAC-SHA2-512"},
-          {8, "PRF-AES128-CMAC"}};
-      if (auto it = names.find(id); it != names.end()) name = it->second;
-      return name ? name : "PRF#" + std::to_string(id);
-    }
-    case TransformType::Integrity: {
-      static const std::map<std::uint16_t, const char*> names{{0, "NONE"},
-                                                              {1, "HMAC-MD5-96"},
-                                                              {2, "HMAC-SHA1-96"},
-                                                              {5, "AES-XCBC-96"},
-                                                              {8, "AES-CMAC-96"},
-                                                              {12, "HMAC-SHA2-256-128"},
-                                                              {13, "HMAC-SHA2-384-192"},
-                                                              {14, "HMAC-SHA2-512-256"}};
-      if (auto it = names.find(id); it != names.end()) name = it->second;
-      return name ? name : "INTEG#" + std::to_string(id);
-    }
-    case TransformType::KeyExchange: {
-      static const std::map<std::uint16_t, const char*> names{
-          {0, "NONE"},       {1, "MODP-768"},   {2, "MODP-1024"},   {5, "MODP-1536"},  {14, "MODP-2048"},
-          {15, "MODP-3072"}, {16, "MODP-4096"}, {17, "MODP-6144"},  {18, "MODP-8192"}, {19, "ECP-256"},
-          {20, "ECP-384"},   {21, "ECP-521"},   {31, "Curve25519"}, {32, "Curve448"}};
-      if (auto it = names.find(id); it != names.end()) name = it->second;
-      return name ? name : "DH#" + std::to_string(id);
-    }
+    case TransformType::PseudoRandomFunction: return prfName(id);
+    case TransformType::Integrity: return integName(id);
+    case TransformType::KeyExchange: return dhName(id);
     case TransformType::ExtendedSequenceNumbers: return id == kNoEsn ? "NO-ESN" : "ESN";
   }
   return "TRANSFORM#" + std::to_string(id);
