@@ -75,35 +75,12 @@ std::optional<HashSpec> ecdsaHashForSignatureLength(int length) {
   return std::nullopt;
 }
 
-Result<Bytes> rawSign(SECKEYPrivateKey* key, const Bytes& data) {
-  const int length = PK11_SignatureLen(key);
-  if (length <= 0) return fail("signature length of our key: " + nssErrorText());
-  Bytes signature(static_cast<std::size_t>(length));
-  SECItem out = item(signature);
-  Bytes input = data;
-  SECItem in = item(input);
-  if (PK11_Sign(key, &out, &in) != SECSuccess) return fail("signing: " + nssErrorText());
-  signature.resize(out.len);
-  return signature;
-}
-
-CK_RSA_PKCS_PSS_PARAMS pssParams(const HashSpec& hash, unsigned long saltLength) {
-  return CK_RSA_PKCS_PSS_PARAMS{hash.mechanism, hash.mgf, saltLength};
-}
-
-Result<AuthPayload> signRsaPss(SECKEYPrivateKey* key, std::span<const std::uint8_t> octets) {
-  const auto hash = *hashSpec(SEC_OID_SHA256);
-  auto hashed = digest(hash, octets);
+Result<AuthPayload> signRsaPss(const SigningKey& key, std::span<const std::uint8_t> octets) {
+  auto hashed = digest(*hashSpec(SEC_OID_SHA256), octets);
   if (!hashed) return hashed.error();
-  auto params = pssParams(hash, hash.length);
-  SECItem paramItem{siBuffer, reinterpret_cast<unsigned char*>(&params), sizeof params};
-  Bytes signature(static_cast<std::size_t>(PK11_SignatureLen(key)));
-  SECItem out = item(signature);
-  SECItem in = item(*hashed);
-  if (PK11_SignWithMechanism(key, CKM_RSA_PKCS_PSS, &paramItem, &out, &in) != SECSuccess)
-    return fail("RSA-PSS signing: " + nssErrorText());
-  signature.resize(out.len);
-  return AuthPayload{AuthMethodId::DigitalSignature, digitalSignature(kRsaPssSha256, signature)};
+  auto signature = key.signRsaPssSha256(*hashed);
+  if (!signature) return signature.error();
+  return AuthPayload{AuthMethodId::DigitalSignature, digitalSignature(kRsaPssSha256, *signature)};
 }
 
 /// RSASSA-PKCS1-v1_5: the DigestInfo of the hash, padded and signed by the token (CKM_RSA_PKCS).
@@ -120,20 +97,20 @@ Result<Bytes> digestInfo(const HashSpec& hash, std::span<const std::uint8_t> oct
   return Bytes(encoded->data, encoded->data + encoded->len);
 }
 
-Result<AuthPayload> signRsaPkcs1(SECKEYPrivateKey* key, std::span<const std::uint8_t> octets) {
+Result<AuthPayload> signRsaPkcs1(const SigningKey& key, std::span<const std::uint8_t> octets) {
   auto info = digestInfo(*hashSpec(SEC_OID_SHA1), octets);
   if (!info) return info.error();
-  auto signature = rawSign(key, *info);
+  auto signature = key.signRaw(*info);
   if (!signature) return signature.error();
   return AuthPayload{AuthMethodId::RsaSignature, std::move(*signature)};
 }
 
-Result<AuthPayload> signEcdsa(SECKEYPrivateKey* key, std::span<const std::uint8_t> octets) {
-  const auto hash = ecdsaHashForSignatureLength(PK11_SignatureLen(key));
+Result<AuthPayload> signEcdsa(const SigningKey& key, std::span<const std::uint8_t> octets) {
+  const auto hash = ecdsaHashForSignatureLength(key.signatureLength());
   if (!hash) return fail("ECDSA key on a curve other than P-256, P-384 or P-521");
   auto hashed = digest(*hash, octets);
   if (!hashed) return hashed.error();
-  auto raw = rawSign(key, *hashed);
+  auto raw = key.signRaw(*hashed);
   if (!raw) return raw.error();
   // RFC 7427 §3 carries ECDSA as the DER Ecdsa-Sig-Value (RFC 3279), not RFC 4754's r|s.
   SECItem rawItem = item(*raw);
@@ -181,8 +158,7 @@ Result<void> verifyRsaPss(SECKEYPublicKey* key, const Bytes& signature, std::spa
                           const HashSpec& hash, const HashSpec& mgfHash, unsigned long saltLength) {
   auto hashed = digest(hash, octets);
   if (!hashed) return hashed.error();
-  auto params = pssParams(hash, saltLength);
-  params.mgf = mgfHash.mgf;
+  CK_RSA_PKCS_PSS_PARAMS params{hash.mechanism, mgfHash.mgf, saltLength};
   SECItem paramItem{siBuffer, reinterpret_cast<unsigned char*>(&params), sizeof params};
   SECItem sig = constItem(signature);
   SECItem in = item(*hashed);
@@ -280,13 +256,20 @@ Result<void> verifyDigitalSignature(const PeerPublicKey& peer, const Bytes& data
 
 }  // namespace
 
-Result<AuthPayload> signAuthOctets(SECKEYPrivateKey* key, RsaScheme rsa,
+Result<AuthPayload> signAuthOctets(const SigningKey& key, RsaScheme rsa,
                                    std::span<const std::uint8_t> octets) {
-  switch (SECKEY_GetPrivateKeyType(key)) {
+  switch (key.type()) {
     case rsaKey: return rsa == RsaScheme::Pss ? signRsaPss(key, octets) : signRsaPkcs1(key, octets);
     case ecKey: return signEcdsa(key, octets);
     default: return fail("our key is neither RSA nor ECDSA");
   }
+}
+
+Result<AuthPayload> signAuthOctets(SECKEYPrivateKey* key, RsaScheme rsa,
+                                   std::span<const std::uint8_t> octets) {
+  // The caller keeps the key: a reference that does not destroy it.
+  return signAuthOctets(SigningKey::inNss(std::shared_ptr<SECKEYPrivateKey>(key, [](SECKEYPrivateKey*) {})),
+                        rsa, octets);
 }
 
 Result<void> verifyAuthOctets(const PeerPublicKey& peer, const AuthPayload& auth,

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The AUTH payload signatures of RFC 7296 §3.8 (method 1, RSASSA-PKCS1-v1_5), RFC 4754
 // (methods 9-11, ECDSA with r|s) and RFC 7427 (method 14, Digital Signature: an ASN.1
-// AlgorithmIdentifier, then the signature). All crypto through NSS; thread-safe.
+// AlgorithmIdentifier, then the signature). Our signatures are made by SigningKey (NSS, or
+// libcrypto's copy of a key from NSS's software token); the rest goes through NSS, except the
+// ECDSA checks of PeerPublicKey. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <ikemesh/result.hpp>
 
 #include "PeerPublicKey.hpp"
+#include "SigningKey.hpp"
 #include "util/NssHandles.hpp"
 
 namespace ikemesh::authx509 {
@@ -24,6 +27,9 @@ enum class RsaScheme : std::uint8_t {
 
 /// Signs `octets` with `key`: RSA per `rsa`, ECDSA as RFC 7427 with the curve's hash (P-256
 /// SHA2-256, P-384 SHA2-384, P-521 SHA2-512).
+Result<AuthPayload> signAuthOctets(const SigningKey& key, RsaScheme rsa,
+                                   std::span<const std::uint8_t> octets);
+/// The same with NSS doing the signing (the caller keeps `key`).
 Result<AuthPayload> signAuthOctets(SECKEYPrivateKey* key, RsaScheme rsa,
                                    std::span<const std::uint8_t> octets);
 

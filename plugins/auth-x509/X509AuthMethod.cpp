@@ -85,10 +85,14 @@ Result<const X509AuthMethod::OurCredential*> X509AuthMethod::ourCredential(const
   // A session copy of the key signs without the database: every operation on the token key
   // reads its attributes through SQLite (a sixth of the CPU of an ECDSA handshake, measured
   // with bench/ike_load.sh). C_CopyObject within the token works for a sensitive key too; when
-  // the token refuses, the token key still signs, only slower.
-  std::shared_ptr<SECKEYPrivateKey> signingKey(
+  // the token refuses, the token key still signs, only slower. libcrypto signs with a copy of
+  // it when it may (SigningKey.hpp says when, and why).
+  std::shared_ptr<SECKEYPrivateKey> nssKey(
       PK11_CopyTokenPrivKeyToSessionPrivKey((*key)->pkcs11Slot, key->get()), PrivateKeyDeleter{});
-  if (!signingKey) signingKey.reset(key->release(), PrivateKeyDeleter{});
+  if (!nssKey) nssKey.reset(key->release(), PrivateKeyDeleter{});
+  auto signingKey = std::make_shared<const SigningKey>(SigningKey::preferLibcrypto(std::move(nssKey)));
+  if (cached == credentials_.end() && host_.logEnabled(LogLevel::Info))
+    host_.log(LogLevel::Info, "our key for certificate '" + *nickname + "' " + signingKey->why());
   auto& entry = credentials_[*nickname];
   entry = OurCredential{std::move(*certificate), std::move(signingKey), std::move(intermediates), now};
   return &entry;
@@ -124,13 +128,13 @@ void X509AuthMethod::sign(const AuthExchange& exchange, std::function<void(Resul
     return;
   }
   // The worker signs with its own reference on the key: the cache may re-read it meanwhile.
-  std::shared_ptr<SECKEYPrivateKey> sharedKey = (*credential)->key;
+  std::shared_ptr<const SigningKey> sharedKey = (*credential)->key;
   const auto scheme = host_.configValue(exchange.connection, "rsasigscheme");
   const RsaScheme rsa = scheme && *scheme == "pkcs1" ? RsaScheme::Pkcs1 : RsaScheme::Pss;
   Host* host = &host_;
   host_.submitWork([host, database = database_, sharedKey, rsa, octets = exchange.signedOctets,
                     done = std::move(done)]() mutable {
-    auto signature = signAuthOctets(sharedKey.get(), rsa, octets);
+    auto signature = signAuthOctets(*sharedKey, rsa, octets);
     sharedKey.reset();
     host->postToMain(
         [signature = std::move(signature), done = std::move(done)]() mutable { done(std::move(signature)); });

@@ -15,6 +15,7 @@
 #include <ikemesh/host.hpp>
 
 #include "NssDatabase.hpp"
+#include "SigningKey.hpp"
 #include "VerifiedChainCache.hpp"
 
 namespace ikemesh::authx509 {
@@ -49,7 +50,7 @@ class X509AuthMethod final : public AuthMethod {
   struct OurCredential {
     UniqueCertificate certificate;
     /// Shared with the sign() jobs in flight: a re-read replaces it while they sign.
-    std::shared_ptr<SECKEYPrivateKey> key;
+    std::shared_ptr<const SigningKey> key;
     std::vector<std::vector<std::uint8_t>> intermediates;
     std::chrono::steady_clock::time_point readAt;
   };
