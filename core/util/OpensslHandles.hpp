@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Owning wrappers for OpenSSL libcrypto handles, one per handle kind, in one place (STYLE.md,
+// house style), like NssHandles.hpp for NSS. Header-only: the target that includes it links
+// libcrypto (OpenSSL::Crypto).
+#pragma once
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
+
+#include <memory>
+#include <string>
+
+namespace ikemesh {
+
+/// EVP_PKEY_free cleanses the private key's memory before freeing it.
+struct EvpPkeyDeleter {
+  void operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
+};
+struct EvpPkeyContextDeleter {
+  void operator()(EVP_PKEY_CTX* context) const noexcept { EVP_PKEY_CTX_free(context); }
+};
+/// Numbers we own may be private scalars: cleared before they are freed.
+struct BignumDeleter {
+  void operator()(BIGNUM* number) const noexcept { BN_clear_free(number); }
+};
+struct ParamBuilderDeleter {
+  void operator()(OSSL_PARAM_BLD* builder) const noexcept { OSSL_PARAM_BLD_free(builder); }
+};
+/// Arrays from OSSL_PARAM_BLD_to_param. A number pushed from a BN_secure_new() BIGNUM is kept in
+/// the array's secure part, which OSSL_PARAM_free clears.
+struct OsslParamsDeleter {
+  void operator()(OSSL_PARAM* params) const noexcept { OSSL_PARAM_free(params); }
+};
+
+using UniqueEvpPkey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+using UniqueEvpPkeyContext = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyContextDeleter>;
+using UniqueBignum = std::unique_ptr<BIGNUM, BignumDeleter>;
+using UniqueParamBuilder = std::unique_ptr<OSSL_PARAM_BLD, ParamBuilderDeleter>;
+using UniqueOsslParams = std::unique_ptr<OSSL_PARAM, OsslParamsDeleter>;
+
+/// The thread's queued libcrypto errors, oldest first, joined by "; ", and the queue emptied;
+/// for error messages that must say why libcrypto refused. Call it right after the failing call.
+inline std::string opensslErrorText() {
+  std::string result;
+  while (const unsigned long code = ERR_get_error()) {
+    char text[256];
+    ERR_error_string_n(code, text, sizeof text);
+    if (!result.empty()) result += "; ";
+    result += text;
+  }
+  return result.empty() ? "no libcrypto error was queued" : result;
+}
+
+}  // namespace ikemesh
