@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "TestBytes.hpp"
 #include "ike/crypto/KeyExchange.hpp"
 
@@ -75,6 +77,17 @@ std::unique_ptr<KeyExchange> fresh(DhGroup group) {
   return exchange.ok() ? std::move(*exchange) : nullptr;
 }
 
+/// Both sides compute g^ir from the other's public value, and the two are equal.
+::testing::AssertionResult agree(const KeyExchange& a, const KeyExchange& b) {
+  auto secretA = a.sharedSecret(b.publicValue());
+  auto secretB = b.sharedSecret(a.publicValue());
+  if (!secretA.ok()) return ::testing::AssertionFailure() << secretA.error().message;
+  if (!secretB.ok()) return ::testing::AssertionFailure() << secretB.error().message;
+  if (!(*secretA == *secretB))
+    return ::testing::AssertionFailure() << "the two sides computed different secrets";
+  return ::testing::AssertionSuccess();
+}
+
 void expectRejected(const KeyExchange& exchange, const std::vector<std::uint8_t>& peer,
                     const std::string& reason) {
   auto secret = exchange.sharedSecret(peer);
@@ -113,6 +126,13 @@ TEST(KeyExchangeEcp384, BothSidesComputeRfc5903SharedSecret) {
 
 TEST(KeyExchangeEcp, KnownKeyPairWithAnotherPublicValueIsRefused) {
   auto mismatched = KeyExchange::createFromKnownKeyPairForTesting(DhGroup::Ecp256, hex(kP256I), hex(kP256Gr));
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(mismatched.error().message.find("does not belong"), std::string::npos)
+      << mismatched.error().message;
+}
+
+TEST(KeyExchangeEcp384, KnownKeyPairWithAnotherPublicValueIsRefused) {
+  auto mismatched = KeyExchange::createFromKnownKeyPairForTesting(DhGroup::Ecp384, hex(kP384R), hex(kP384Gi));
   ASSERT_FALSE(mismatched.ok());
   EXPECT_NE(mismatched.error().message.find("does not belong"), std::string::npos)
       << mismatched.error().message;
@@ -168,6 +188,51 @@ TEST(KeyExchange, FreshKeyPairsOfEachGroupAgree) {
   }
 }
 
+TEST(KeyExchange, FreshAndKnownKeyPairsAgree) {
+  struct Vector {
+    DhGroup group;
+    const char* privateKey;
+    const char* publicValue;
+  };
+  for (const Vector& vector :
+       {Vector{DhGroup::Ecp256, kP256I, kP256Gi}, Vector{DhGroup::Ecp384, kP384R, kP384Gr},
+        Vector{DhGroup::Curve25519, kBobPrivate, kBobPublic}}) {
+    SCOPED_TRACE(transformName(vector.group));
+    auto imported = known(vector.group, vector.privateKey, vector.publicValue);
+    auto generated = fresh(vector.group);
+    ASSERT_TRUE(imported && generated);
+    EXPECT_TRUE(agree(*imported, *generated));
+  }
+}
+
+TEST(KeyExchange, ExchangesOnSeveralThreadsAtOnceAgree) {
+  // Worker threads use a group for the first time at once (gtest's assertions are thread-safe).
+  for (DhGroup group : {DhGroup::Modp2048, DhGroup::Ecp256, DhGroup::Ecp384, DhGroup::Curve25519}) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([group] {
+        auto a = fresh(group);
+        auto b = fresh(group);
+        ASSERT_TRUE(a && b);
+        EXPECT_TRUE(agree(*a, *b)) << transformName(group);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  }
+}
+
+TEST(KeyExchange, LiveCountCountsInstancesUntilDestroyed) {
+  const std::size_t before = KeyExchange::liveCount();
+  auto a = fresh(DhGroup::Curve25519);
+  auto b = known(DhGroup::Ecp256, kP256I, kP256Gi);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(KeyExchange::liveCount(), before + 2);
+  a.reset();
+  EXPECT_EQ(KeyExchange::liveCount(), before + 1);
+  b.reset();
+  EXPECT_EQ(KeyExchange::liveCount(), before);
+}
+
 TEST(KeyExchangeModp2048, PublicValueAndSecretAre256Octets) {
   auto a = fresh(DhGroup::Modp2048);
   auto b = fresh(DhGroup::Modp2048);
@@ -176,6 +241,24 @@ TEST(KeyExchangeModp2048, PublicValueAndSecretAre256Octets) {
   auto secret = a->sharedSecret(b->publicValue());
   ASSERT_TRUE(secret.ok()) << secret.error().message;
   EXPECT_EQ(secret->size(), 256u);
+}
+
+TEST(KeyExchangeModp2048, SecretWithLeadingZeroOctetKeepsItsLength) {
+  // RFC 7296 §2.14: g^ir is as long as the prime. About one secret in 256 starts with a zero
+  // octet; both sides must keep it, left-padded. 4,000 tries miss one with probability 1e-7.
+  auto ours = fresh(DhGroup::Modp2048);
+  ASSERT_TRUE(ours);
+  for (int attempt = 0; attempt < 4000; ++attempt) {
+    auto peer = fresh(DhGroup::Modp2048);
+    ASSERT_TRUE(peer);
+    auto secret = ours->sharedSecret(peer->publicValue());
+    ASSERT_TRUE(secret.ok()) << secret.error().message;
+    ASSERT_EQ(secret->size(), 256u);
+    if ((*secret)[0] != 0) continue;
+    EXPECT_TRUE(agree(*ours, *peer));
+    return;
+  }
+  FAIL() << "no secret with a leading zero octet in 4,000 exchanges";
 }
 
 TEST(KeyExchangeModp2048, OutOfRangePeerValuesAreRejected) {
