@@ -5,6 +5,7 @@
 #pragma once
 
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -35,11 +36,16 @@ struct OsslParamsDeleter {
   void operator()(OSSL_PARAM* params) const noexcept { OSSL_PARAM_free(params); }
 };
 
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* signature) const noexcept { ECDSA_SIG_free(signature); }
+};
+
 using UniqueEvpPkey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 using UniqueEvpPkeyContext = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyContextDeleter>;
 using UniqueBignum = std::unique_ptr<BIGNUM, BignumDeleter>;
 using UniqueParamBuilder = std::unique_ptr<OSSL_PARAM_BLD, ParamBuilderDeleter>;
 using UniqueOsslParams = std::unique_ptr<OSSL_PARAM, OsslParamsDeleter>;
+using UniqueEcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
 
 /// The thread's queued libcrypto errors, oldest first, joined by "; ", and the queue emptied;
 /// for error messages that must say why libcrypto refused. Call it right after the failing call.

@@ -17,13 +17,6 @@ namespace ikemesh::authx509 {
 
 namespace {
 
-struct SigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-struct ContextDeleter {
-  void operator()(EVP_PKEY_CTX* context) const { EVP_PKEY_CTX_free(context); }
-};
-
 /// libcrypto's name of the curve whose OID `params` holds (DER, as NSS keeps it).
 const char* curveName(const SECItem& params) {
   if (params.len < 2 || params.data[0] != SEC_ASN1_OBJECT_ID || params.data[1] != params.len - 2)
@@ -39,10 +32,6 @@ const char* curveName(const SECItem& params) {
 
 }  // namespace
 
-void PeerPublicKey::OpensslKeyDeleter::operator()(evp_pkey_st* key) const {
-  EVP_PKEY_free(key);
-}
-
 Result<PeerPublicKey> PeerPublicKey::from(UniquePublicKey key) {
   if (!key) return fail("no public key");
   PeerPublicKey out;
@@ -57,12 +46,12 @@ Result<PeerPublicKey> PeerPublicKey::from(UniquePublicKey key) {
         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data, point.len),
         OSSL_PARAM_construct_end()};
-    std::unique_ptr<EVP_PKEY_CTX, ContextDeleter> context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    UniqueEvpPkeyContext context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
     EVP_PKEY* imported = nullptr;
     if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
         EVP_PKEY_fromdata(context.get(), &imported, EVP_PKEY_PUBLIC_KEY, params) != 1 || !imported)
       return fail(std::string("the peer's EC key: libcrypto refused its point on ") + group);
-    out.ecdsa_ = std::shared_ptr<evp_pkey_st>(imported, OpensslKeyDeleter{});
+    out.ecdsa_ = std::shared_ptr<EVP_PKEY>(imported, EvpPkeyDeleter{});
   }
   out.nss_ = std::move(key);
   return out;
@@ -77,7 +66,7 @@ bool PeerPublicKey::verifyEcdsa(std::span<const std::uint8_t> digest,
   if (!ecdsa_ || rawSignature.empty() || rawSignature.size() % 2 != 0) return false;
   // libcrypto takes the DER Ecdsa-Sig-Value (RFC 3279 §2.2.3).
   const int half = static_cast<int>(rawSignature.size() / 2);
-  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(ECDSA_SIG_new());
+  UniqueEcdsaSig sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(rawSignature.data(), half, nullptr);
   BIGNUM* s = BN_bin2bn(rawSignature.data() + half, half, nullptr);
   if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
@@ -90,7 +79,7 @@ bool PeerPublicKey::verifyEcdsa(std::span<const std::uint8_t> digest,
   if (derLength <= 0) return false;
   std::vector<unsigned char> encoded(der, der + derLength);
   OPENSSL_free(der);
-  std::unique_ptr<EVP_PKEY_CTX, ContextDeleter> context(EVP_PKEY_CTX_new(ecdsa_.get(), nullptr));
+  UniqueEvpPkeyContext context(EVP_PKEY_CTX_new(ecdsa_.get(), nullptr));
   return context && EVP_PKEY_verify_init(context.get()) == 1 &&
          EVP_PKEY_verify(context.get(), encoded.data(), encoded.size(), digest.data(), digest.size()) == 1;
 }

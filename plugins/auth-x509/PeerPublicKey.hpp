@@ -17,8 +17,7 @@
 #include <ikemesh/result.hpp>
 
 #include "util/NssHandles.hpp"
-
-struct evp_pkey_st;
+#include "util/OpensslHandles.hpp"
 
 namespace ikemesh::authx509 {
 
@@ -36,11 +35,8 @@ class PeerPublicKey {
   bool verifyEcdsa(std::span<const std::uint8_t> digest, std::span<const std::uint8_t> rawSignature) const;
 
  private:
-  struct OpensslKeyDeleter {
-    void operator()(evp_pkey_st* key) const;
-  };
   UniquePublicKey nss_;
-  std::shared_ptr<evp_pkey_st> ecdsa_;  // EVP_PKEY; const use is thread-safe
+  std::shared_ptr<EVP_PKEY> ecdsa_;  // EVP_PKEY; const use is thread-safe
 };
 
 }  // namespace ikemesh::authx509

@@ -21,13 +21,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-struct ContextDeleter {
-  void operator()(EVP_PKEY_CTX* context) const { EVP_PKEY_CTX_free(context); }
-};
-using UniqueContext = std::unique_ptr<EVP_PKEY_CTX, ContextDeleter>;
-struct SigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
 struct X509SigDeleter {
   void operator()(X509_SIG* sig) const { X509_SIG_free(sig); }
 };
@@ -39,16 +32,6 @@ struct EncryptedInfoDeleter {
     SECKEY_DestroyEncryptedPrivateKeyInfo(info, PR_TRUE);
   }
 };
-
-/// The oldest error in libcrypto's queue of this thread, and the queue emptied.
-std::string libcryptoErrorText() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "libcrypto set no error";
-  std::array<char, 256> text{};
-  ERR_error_string_n(code, text.data(), text.size());
-  return text.data();
-}
 
 /// libcrypto's copy of `key`: NSS exports it as an EncryptedPrivateKeyInfo (PKCS #8, PBES2
 /// with AES-256-CBC) under a random one-time password, libcrypto decrypts it. NSS offers no
@@ -74,7 +57,7 @@ Result<EVP_PKEY*> exportToLibcrypto(SECKEYPrivateKey* key) {
             : nullptr);
     EVP_PKEY* imported = info ? EVP_PKCS82PKEY(info.get()) : nullptr;
     result = imported ? Result<EVP_PKEY*>(imported)
-                      : fail("libcrypto cannot read the exported key: " + libcryptoErrorText());
+                      : fail("libcrypto cannot read the exported key: " + opensslErrorText());
   }
   OPENSSL_cleanse(password.data(), password.size());
   return result;
@@ -83,14 +66,14 @@ Result<EVP_PKEY*> exportToLibcrypto(SECKEYPrivateKey* key) {
 /// Runs EVP_PKEY_sign on `input` with the context `configure` prepared.
 template <typename Configure>
 Result<Bytes> libcryptoSign(EVP_PKEY* key, std::span<const std::uint8_t> input, Configure configure) {
-  UniqueContext context(EVP_PKEY_CTX_new(key, nullptr));
+  UniqueEvpPkeyContext context(EVP_PKEY_CTX_new(key, nullptr));
   std::size_t length = 0;
   if (!context || EVP_PKEY_sign_init(context.get()) != 1 || !configure(context.get()) ||
       EVP_PKEY_sign(context.get(), nullptr, &length, input.data(), input.size()) != 1)
-    return fail("libcrypto signing: " + libcryptoErrorText());
+    return fail("libcrypto signing: " + opensslErrorText());
   Bytes signature(length);
   if (EVP_PKEY_sign(context.get(), signature.data(), &length, input.data(), input.size()) != 1)
-    return fail("libcrypto signing: " + libcryptoErrorText());
+    return fail("libcrypto signing: " + opensslErrorText());
   signature.resize(length);
   return signature;
 }
@@ -98,8 +81,8 @@ Result<Bytes> libcryptoSign(EVP_PKEY* key, std::span<const std::uint8_t> input, 
 /// libcrypto's DER Ecdsa-Sig-Value as r|s, each half `half` octets (RFC 4754 §3).
 Result<Bytes> rawEcdsa(const Bytes& der, int half) {
   const unsigned char* cursor = der.data();
-  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
-  if (!sig) return fail("libcrypto made an ECDSA signature it cannot decode: " + libcryptoErrorText());
+  UniqueEcdsaSig sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!sig) return fail("libcrypto made an ECDSA signature it cannot decode: " + opensslErrorText());
   Bytes raw(static_cast<std::size_t>(2 * half));
   if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), half) != half ||
       BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + half, half) != half)
@@ -121,10 +104,6 @@ SECItem itemOf(Bytes& bytes) {
 }
 
 }  // namespace
-
-void SigningKey::LibcryptoKeyDeleter::operator()(evp_pkey_st* key) const {
-  EVP_PKEY_free(key);
-}
 
 SigningKey SigningKey::inNss(std::shared_ptr<SECKEYPrivateKey> key) {
   SigningKey out;
@@ -149,7 +128,7 @@ SigningKey SigningKey::preferLibcrypto(std::shared_ptr<SECKEYPrivateKey> key) {
   } else if (auto exported = exportToLibcrypto(out.nss_.get()); !exported) {
     out.why_ = "signs in NSS: " + exported.error().message;
   } else {
-    out.libcrypto_.reset(*exported, LibcryptoKeyDeleter{});
+    out.libcrypto_.reset(*exported, EvpPkeyDeleter{});
     out.why_ = "signs in libcrypto (a copy of NSS's key)";
   }
   return out;

@@ -22,8 +22,7 @@
 #include <ikemesh/result.hpp>
 
 #include "util/NssHandles.hpp"
-
-struct evp_pkey_st;
+#include "util/OpensslHandles.hpp"
 
 namespace ikemesh::authx509 {
 
@@ -49,11 +48,8 @@ class SigningKey {
   Result<std::vector<std::uint8_t>> signRsaPssSha256(std::span<const std::uint8_t> digest) const;
 
  private:
-  struct LibcryptoKeyDeleter {
-    void operator()(evp_pkey_st* key) const;
-  };
   std::shared_ptr<SECKEYPrivateKey> nss_;
-  std::shared_ptr<evp_pkey_st> libcrypto_;  // EVP_PKEY; const use is thread-safe
+  std::shared_ptr<EVP_PKEY> libcrypto_;  // EVP_PKEY; const use is thread-safe
   std::string why_;
 };
 
