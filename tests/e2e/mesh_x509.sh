@@ -40,4 +40,7 @@ ikm_expect_contains "$traffic" "...10.15.1.2, type=ESP" "n1 trafficstatus"
 ikm_expect_contains "$traffic" "id='C=US, ST=NC, O=Example Organization, CN=n2'" "n1 trafficstatus"
 ikm_expect_contains "$traffic" "id='C=US, ST=NC, O=Example Organization, CN=n3'" "n1 trafficstatus"
 ikm_expect_contains "$(cli 2 trafficstatus)" "id='C=US, ST=NC, O=Example Organization, CN=n1'" "n2 trafficstatus"
+
+ikm_log "the imported key (extractable, in NSS's software token) signs in libcrypto"
+ikm_expect_contains "$(cat "$IKM_TMP/n1/daemon.log")" "our key for certificate 'n1' signs in libcrypto" "n1 daemon.log"
 ikm_pass
