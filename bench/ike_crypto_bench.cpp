@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // IKE crypto suite throughput: key exchanges per second for each DH group (our key pair plus
 // the shared secret, the work one side does per IKE_SA_INIT), and SK payload protection with
-// AES-GCM in ns per 1424-octet packet. The one-shot PK11_Encrypt row shows what keeping one
-// NSS context per key (SkCipher) saves. Run: build/bench/ike_crypto_bench [seconds per row]
+// AES-GCM in ns per 1424-octet packet. SkCipher imports SK_e into NSS for every message (it
+// keeps no NSS objects between messages, for the memory of idle IKE SAs: SkCipher.hpp); the
+// one-shot PK11_Encrypt row, with a key imported once, shows what that import costs per
+// message. Run: build/bench/ike_crypto_bench [seconds per row]
 #include <blapit.h>
 #include <pk11pub.h>
 
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
     auto body = sk.encrypt(aad, plaintext);
     const auto decrypt = measure(budget, [&] { return sk.decrypt(aad, *body).ok(); });
 
-    // Baseline: one-shot PK11_Encrypt, which sets up an NSS context for every packet.
+    // Baseline: one-shot PK11_Encrypt with the key imported once (a context per packet).
     SECItem keyItem{siBuffer, const_cast<unsigned char*>(key.data()), static_cast<unsigned>(bits / 8)};
     UniqueSlot slot(PK11_GetInternalSlot());
     UniqueSymKey symKey(
