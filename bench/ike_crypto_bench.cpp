@@ -4,7 +4,8 @@
 // AES-GCM in ns per 1424-octet packet. SkCipher imports SK_e into NSS for every message (it
 // keeps no NSS objects between messages, for the memory of idle IKE SAs: SkCipher.hpp); the
 // one-shot PK11_Encrypt row, with a key imported once, shows what that import costs per
-// message. Run: build/bench/ike_crypto_bench [seconds per row]
+// message. The PRF rows time prf and prf+ with a new key each. Run:
+// build/bench/ike_crypto_bench [seconds per row]
 #include <blapit.h>
 #include <pk11pub.h>
 
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "ike/crypto/KeyExchange.hpp"
+#include "ike/crypto/Prf.hpp"
 #include "ike/crypto/SkCipher.hpp"
 #include "util/NssContext.hpp"
 
@@ -74,6 +76,18 @@ int main(int argc, char** argv) {
     std::printf("%-34s %12.1f %14.1f\n", name.c_str(), m.iterations / m.seconds,
                 1e6 * m.seconds / m.iterations);
   }
+
+  // The PRF as a handshake uses it: a new key each time (SKEYSEED, the AUTH octets), and prf+
+  // for the seven SK_* keys of an AES-GCM-256 suite with HMAC-SHA2-256 (RFC 7296 §2.14).
+  std::printf("\n%-34s %12s %14s\n", "PRF HMAC-SHA2-256", "ops/s", "us/op");
+  const std::vector<std::uint8_t> prfKey(32, 0x3c);
+  const std::vector<std::uint8_t> prfData(64, 0x77);
+  const auto prfRuns = measure(budget, [&] { return prf(PrfAlgorithm::HmacSha2_256, prfKey, prfData).ok(); });
+  const auto prfPlusRuns = measure(
+      budget, [&] { return prfPlus(PrfAlgorithm::HmacSha2_256, prfKey, prfData, 3 * 32 + 4 * 36).ok(); });
+  for (const auto& [name, m] :
+       {std::pair{"prf, new key, 64 octets", prfRuns}, std::pair{"prf+, new key, 236 octets", prfPlusRuns}})
+    std::printf("%-34s %12.1f %14.2f\n", name, m.iterations / m.seconds, 1e6 * m.seconds / m.iterations);
 
   constexpr std::size_t kPacket = 1424;
   const std::vector<std::uint8_t> aad(32, 0xaa);  // IKE header + SK payload header

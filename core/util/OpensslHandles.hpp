@@ -36,6 +36,10 @@ struct OsslParamsDeleter {
   void operator()(OSSL_PARAM* params) const noexcept { OSSL_PARAM_free(params); }
 };
 
+/// Freeing an HMAC context cleanses the key state it holds.
+struct EvpMacContextDeleter {
+  void operator()(EVP_MAC_CTX* context) const noexcept { EVP_MAC_CTX_free(context); }
+};
 struct EcdsaSigDeleter {
   void operator()(ECDSA_SIG* signature) const noexcept { ECDSA_SIG_free(signature); }
 };
@@ -45,6 +49,7 @@ using UniqueEvpPkeyContext = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyContextDeleter
 using UniqueBignum = std::unique_ptr<BIGNUM, BignumDeleter>;
 using UniqueParamBuilder = std::unique_ptr<OSSL_PARAM_BLD, ParamBuilderDeleter>;
 using UniqueOsslParams = std::unique_ptr<OSSL_PARAM, OsslParamsDeleter>;
+using UniqueEvpMacContext = std::unique_ptr<EVP_MAC_CTX, EvpMacContextDeleter>;
 using UniqueEcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
 
 /// The thread's queued libcrypto errors, oldest first, joined by "; ", and the queue emptied;

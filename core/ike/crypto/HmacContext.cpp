@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ike/crypto/HmacContext.hpp"
 
-#include <algorithm>
-#include <climits>
+#include <openssl/core_names.h>
+
 #include <string>
 
 namespace ikemesh::ike {
 
 namespace {
 
-CK_MECHANISM_TYPE mechanismOf(HmacContext::Hash hash) {
+const char* digestOf(HmacContext::Hash hash) {
   switch (hash) {
-    case HmacContext::Hash::Sha256: return CKM_SHA256_HMAC;
-    case HmacContext::Hash::Sha384: return CKM_SHA384_HMAC;
-    case HmacContext::Hash::Sha512: return CKM_SHA512_HMAC;
+    case HmacContext::Hash::Sha256: return "SHA2-256";
+    case HmacContext::Hash::Sha384: return "SHA2-384";
+    case HmacContext::Hash::Sha512: return "SHA2-512";
   }
-  return CKM_SHA256_HMAC;
+  return "SHA2-256";
+}
+
+/// libcrypto's HMAC, fetched once for the process (fetching is a look-up under a lock).
+EVP_MAC* hmacAlgorithm() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
 }
 
 std::size_t outputLengthOf(HmacContext::Hash hash) {
@@ -50,34 +56,27 @@ HmacContext::Hash HmacContext::hashOf(IntegAlgorithm algorithm) {
 
 Result<HmacContext> HmacContext::create(Hash hash, std::span<const std::uint8_t> key) {
   if (key.empty()) return fail("HMAC key is empty");
-  if (key.size() > UINT_MAX) return fail("HMAC key of " + std::to_string(key.size()) + " octets is too long");
-  UniqueSlot slot(PK11_GetInternalSlot());
-  if (!slot) return fail("no NSS internal slot (is NSS initialised?): " + nssErrorText());
-  // NSS takes a non-const item but only reads it.
-  SECItem keyItem{siBuffer, const_cast<unsigned char*>(key.data()), static_cast<unsigned>(key.size())};
-  const CK_MECHANISM_TYPE mechanism = mechanismOf(hash);
-  UniqueSymKey symKey(
-      PK11_ImportSymKey(slot.get(), mechanism, PK11_OriginUnwrap, CKA_SIGN, &keyItem, nullptr));
-  if (!symKey) return fail("importing the HMAC key into NSS failed: " + nssErrorText());
-  SECItem noParams{siBuffer, nullptr, 0};
-  UniqueContext context(PK11_CreateContextBySymKey(mechanism, CKA_SIGN, symKey.get(), &noParams));
-  if (!context) return fail("creating the NSS HMAC context failed: " + nssErrorText());
-  return HmacContext(std::move(symKey), std::move(context), outputLengthOf(hash));
+  EVP_MAC* mac = hmacAlgorithm();
+  if (!mac) return fail("libcrypto has no HMAC: " + opensslErrorText());
+  UniqueEvpMacContext context(EVP_MAC_CTX_new(mac));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digestOf(hash)), 0),
+      OSSL_PARAM_construct_end()};
+  if (!context || EVP_MAC_init(context.get(), key.data(), key.size(), params) != 1)
+    return fail("setting up HMAC with its key failed: " + opensslErrorText());
+  return HmacContext(std::move(context), outputLengthOf(hash));
 }
 
 Result<void> HmacContext::begin() {
-  if (PK11_DigestBegin(context_.get()) != SECSuccess) return fail("HMAC begin failed: " + nssErrorText());
+  // No key: the one create() set is used again (EVP_MAC_init(3)).
+  if (EVP_MAC_init(context_.get(), nullptr, 0, nullptr) != 1)
+    return fail("HMAC begin failed: " + opensslErrorText());
   return success();
 }
 
 Result<void> HmacContext::update(std::span<const std::uint8_t> data) {
-  // PK11_DigestOp takes an unsigned length; feed huge inputs in pieces.
-  constexpr std::size_t maxChunk = UINT_MAX;
-  for (std::size_t offset = 0; offset < data.size(); offset += maxChunk) {
-    const std::size_t chunk = std::min(maxChunk, data.size() - offset);
-    if (PK11_DigestOp(context_.get(), data.data() + offset, static_cast<unsigned>(chunk)) != SECSuccess)
-      return fail("HMAC update failed: " + nssErrorText());
-  }
+  if (EVP_MAC_update(context_.get(), data.data(), data.size()) != 1)
+    return fail("HMAC update failed: " + opensslErrorText());
   return success();
 }
 
@@ -85,9 +84,9 @@ Result<void> HmacContext::finish(std::span<std::uint8_t> out) {
   if (out.size() < outputLength_)
     return fail("HMAC output buffer of " + std::to_string(out.size()) + " octets is shorter than " +
                 std::to_string(outputLength_));
-  unsigned written = 0;
-  if (PK11_DigestFinal(context_.get(), out.data(), &written, static_cast<unsigned>(out.size())) != SECSuccess)
-    return fail("HMAC finish failed: " + nssErrorText());
+  std::size_t written = 0;
+  if (EVP_MAC_final(context_.get(), out.data(), &written, out.size()) != 1)
+    return fail("HMAC finish failed: " + opensslErrorText());
   if (written != outputLength_)
     return fail("HMAC produced " + std::to_string(written) + " octets, expected " +
                 std::to_string(outputLength_));

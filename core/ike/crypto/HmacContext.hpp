@@ -9,13 +9,19 @@
 
 #include "ike/crypto/SecureBytes.hpp"
 #include "ike/crypto/Transforms.hpp"
-#include "util/NssHandles.hpp"
+#include "util/OpensslHandles.hpp"
 
 namespace ikemesh::ike {
 
-/// HMAC-SHA2 with one key imported into NSS once and one NSS context reused for every
-/// computation (begin, update..., finish). Used by the PRF and by the SK payload's integrity
-/// check. Move-only; one thread at a time.
+/// HMAC-SHA2 with one key set once and one context reused for every computation (begin,
+/// update..., finish). Used by the PRF and by the SK payload's integrity check. Move-only; one
+/// thread at a time.
+///
+/// On OpenSSL's libcrypto, not NSS: a handshake makes about ten of these (SKEYSEED, prf+ for
+/// the SK_* keys and KEYMAT, the AUTH octets), and NSS imported every key as a softoken object
+/// under its locks: creating one was 10 % of a NULL-auth responder's CPU (perf,
+/// bench/ike_load.sh). The key material is ours already (SecureBytes); libcrypto keeps only the
+/// HMAC state derived from it and cleanses that when the context is freed.
 class HmacContext {
  public:
   enum class Hash { Sha256, Sha384, Sha512 };
@@ -38,11 +44,10 @@ class HmacContext {
   Result<SecureBytes> compute(std::span<const std::uint8_t> data);
 
  private:
-  HmacContext(UniqueSymKey key, UniqueContext context, std::size_t outputLength)
-      : key_(std::move(key)), context_(std::move(context)), outputLength_(outputLength) {}
+  HmacContext(UniqueEvpMacContext context, std::size_t outputLength)
+      : context_(std::move(context)), outputLength_(outputLength) {}
 
-  UniqueSymKey key_;
-  UniqueContext context_;
+  UniqueEvpMacContext context_;
   std::size_t outputLength_;
 };
 
