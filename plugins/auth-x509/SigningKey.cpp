@@ -45,20 +45,22 @@ Result<EVP_PKEY*> exportToLibcrypto(SECKEYPrivateKey* key) {
   std::unique_ptr<SECKEYEncryptedPrivateKeyInfo, EncryptedInfoDeleter> encrypted(
       PK11_ExportEncryptedPrivKeyInfoV2(key->pkcs11Slot, SEC_OID_PKCS5_PBES2, SEC_OID_AES_256_CBC,
                                         SEC_OID_HMAC_SHA256, &passwordItem, key, 1, nullptr));
-  Result<EVP_PKEY*> result = fail("NSS does not export the key: " + nssErrorText());
-  if (encrypted) {
-    UniqueSecItem der(SEC_ASN1EncodeItem(nullptr, nullptr, encrypted.get(),
-                                         SEC_ASN1_GET(SECKEY_EncryptedPrivateKeyInfoTemplate)));
-    const unsigned char* cursor = der ? der->data : nullptr;
-    std::unique_ptr<X509_SIG, X509SigDeleter> sig(der ? d2i_X509_SIG(nullptr, &cursor, der->len) : nullptr);
-    std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Deleter> info(
-        sig ? PKCS8_decrypt(sig.get(), reinterpret_cast<const char*>(password.data()),
-                            static_cast<int>(password.size()))
-            : nullptr);
-    EVP_PKEY* imported = info ? EVP_PKCS82PKEY(info.get()) : nullptr;
-    result = imported ? Result<EVP_PKEY*>(imported)
-                      : fail("libcrypto cannot read the exported key: " + opensslErrorText());
+  if (!encrypted) {
+    const std::string why = nssErrorText();
+    OPENSSL_cleanse(password.data(), password.size());
+    return fail("NSS does not export the key: " + why);
   }
+  UniqueSecItem der(SEC_ASN1EncodeItem(nullptr, nullptr, encrypted.get(),
+                                       SEC_ASN1_GET(SECKEY_EncryptedPrivateKeyInfoTemplate)));
+  const unsigned char* cursor = der ? der->data : nullptr;
+  std::unique_ptr<X509_SIG, X509SigDeleter> sig(der ? d2i_X509_SIG(nullptr, &cursor, der->len) : nullptr);
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Deleter> info(
+      sig ? PKCS8_decrypt(sig.get(), reinterpret_cast<const char*>(password.data()),
+                          static_cast<int>(password.size()))
+          : nullptr);
+  EVP_PKEY* imported = info ? EVP_PKCS82PKEY(info.get()) : nullptr;
+  Result<EVP_PKEY*> result = imported ? Result<EVP_PKEY*>(imported)
+                                      : fail("libcrypto cannot read the exported key: " + opensslErrorText());
   OPENSSL_cleanse(password.data(), password.size());
   return result;
 }
