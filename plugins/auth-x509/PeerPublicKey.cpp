@@ -7,6 +7,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/rsa.h>
 #include <secasn1t.h>
 #include <secoid.h>
 
@@ -51,7 +52,23 @@ Result<PeerPublicKey> PeerPublicKey::from(UniquePublicKey key) {
     if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
         EVP_PKEY_fromdata(context.get(), &imported, EVP_PKEY_PUBLIC_KEY, params) != 1 || !imported)
       return fail(std::string("the peer's EC key: libcrypto refused its point on ") + group);
-    out.ecdsa_ = std::shared_ptr<EVP_PKEY>(imported, EvpPkeyDeleter{});
+    out.libcrypto_ = std::shared_ptr<EVP_PKEY>(imported, EvpPkeyDeleter{});
+  } else if (SECKEY_GetPublicKeyType(key.get()) == rsaKey) {
+    const SECItem& modulus = key->u.rsa.modulus;
+    const SECItem& exponent = key->u.rsa.publicExponent;
+    UniqueBignum n(BN_bin2bn(modulus.data, static_cast<int>(modulus.len), nullptr));
+    UniqueBignum e(BN_bin2bn(exponent.data, static_cast<int>(exponent.len), nullptr));
+    UniqueParamBuilder builder(OSSL_PARAM_BLD_new());
+    if (!n || !e || !builder || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1)
+      return fail("the peer's RSA key: " + opensslErrorText());
+    UniqueOsslParams params(OSSL_PARAM_BLD_to_param(builder.get()));
+    UniqueEvpPkeyContext context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+    EVP_PKEY* imported = nullptr;
+    if (!params || !context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+        EVP_PKEY_fromdata(context.get(), &imported, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 || !imported)
+      return fail("the peer's RSA key: libcrypto refused it: " + opensslErrorText());
+    out.libcrypto_ = std::shared_ptr<EVP_PKEY>(imported, EvpPkeyDeleter{});
   }
   out.nss_ = std::move(key);
   return out;
@@ -63,7 +80,9 @@ Result<PeerPublicKey> PeerPublicKey::copyOf(SECKEYPublicKey* key) {
 
 bool PeerPublicKey::verifyEcdsa(std::span<const std::uint8_t> digest,
                                 std::span<const std::uint8_t> rawSignature) const {
-  if (!ecdsa_ || rawSignature.empty() || rawSignature.size() % 2 != 0) return false;
+  if (!libcrypto_ || EVP_PKEY_get_base_id(libcrypto_.get()) != EVP_PKEY_EC || rawSignature.empty() ||
+      rawSignature.size() % 2 != 0)
+    return false;
   // libcrypto takes the DER Ecdsa-Sig-Value (RFC 3279 §2.2.3).
   const int half = static_cast<int>(rawSignature.size() / 2);
   UniqueEcdsaSig sig(ECDSA_SIG_new());
@@ -79,9 +98,43 @@ bool PeerPublicKey::verifyEcdsa(std::span<const std::uint8_t> digest,
   if (derLength <= 0) return false;
   std::vector<unsigned char> encoded(der, der + derLength);
   OPENSSL_free(der);
-  UniqueEvpPkeyContext context(EVP_PKEY_CTX_new(ecdsa_.get(), nullptr));
+  UniqueEvpPkeyContext context(EVP_PKEY_CTX_new(libcrypto_.get(), nullptr));
   return context && EVP_PKEY_verify_init(context.get()) == 1 &&
          EVP_PKEY_verify(context.get(), encoded.data(), encoded.size(), digest.data(), digest.size()) == 1;
+}
+
+bool PeerPublicKey::verifyRsaPss(std::span<const std::uint8_t> digest,
+                                 std::span<const std::uint8_t> signature, const char* hash,
+                                 const char* mgfHash, int saltLength) const {
+  if (!libcrypto_ || EVP_PKEY_get_base_id(libcrypto_.get()) != EVP_PKEY_RSA) return false;
+  const EVP_MD* md = EVP_get_digestbyname(hash);
+  const EVP_MD* mgfMd = EVP_get_digestbyname(mgfHash);
+  UniqueEvpPkeyContext context(EVP_PKEY_CTX_new(libcrypto_.get(), nullptr));
+  const bool verified =
+      md && mgfMd && context && EVP_PKEY_verify_init(context.get()) == 1 &&
+      EVP_PKEY_CTX_set_rsa_padding(context.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
+      EVP_PKEY_CTX_set_signature_md(context.get(), md) == 1 &&
+      EVP_PKEY_CTX_set_rsa_mgf1_md(context.get(), mgfMd) == 1 &&
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(context.get(), saltLength) == 1 &&
+      EVP_PKEY_verify(context.get(), signature.data(), signature.size(), digest.data(), digest.size()) == 1;
+  ERR_clear_error();  // a bad signature is an answer, not an error to carry on
+  return verified;
+}
+
+std::optional<std::vector<std::uint8_t>> PeerPublicKey::recoverRsaPkcs1(
+    std::span<const std::uint8_t> signature) const {
+  if (!libcrypto_ || EVP_PKEY_get_base_id(libcrypto_.get()) != EVP_PKEY_RSA) return std::nullopt;
+  UniqueEvpPkeyContext context(EVP_PKEY_CTX_new(libcrypto_.get(), nullptr));
+  std::vector<std::uint8_t> recovered(static_cast<std::size_t>(EVP_PKEY_get_size(libcrypto_.get())));
+  std::size_t length = recovered.size();
+  const bool opened = context && EVP_PKEY_verify_recover_init(context.get()) == 1 &&
+                      EVP_PKEY_CTX_set_rsa_padding(context.get(), RSA_PKCS1_PADDING) == 1 &&
+                      EVP_PKEY_verify_recover(context.get(), recovered.data(), &length, signature.data(),
+                                              signature.size()) == 1;
+  ERR_clear_error();
+  if (!opened) return std::nullopt;
+  recovered.resize(length);
+  return recovered;
 }
 
 }  // namespace ikemesh::authx509

@@ -29,18 +29,17 @@ const Bytes kEcdsaSha512 = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d
 
 struct HashSpec {
   SECOidTag oid;
-  CK_MECHANISM_TYPE mechanism;
-  CK_RSA_PKCS_MGF_TYPE mgf;
   unsigned length;
   const char* name;
+  const char* libcryptoName;
 };
 
 std::optional<HashSpec> hashSpec(SECOidTag oid) {
   switch (oid) {
-    case SEC_OID_SHA1: return HashSpec{oid, CKM_SHA_1, CKG_MGF1_SHA1, 20, "SHA-1"};
-    case SEC_OID_SHA256: return HashSpec{oid, CKM_SHA256, CKG_MGF1_SHA256, 32, "SHA2-256"};
-    case SEC_OID_SHA384: return HashSpec{oid, CKM_SHA384, CKG_MGF1_SHA384, 48, "SHA2-384"};
-    case SEC_OID_SHA512: return HashSpec{oid, CKM_SHA512, CKG_MGF1_SHA512, 64, "SHA2-512"};
+    case SEC_OID_SHA1: return HashSpec{oid, 20, "SHA-1", "SHA1"};
+    case SEC_OID_SHA256: return HashSpec{oid, 32, "SHA2-256", "SHA256"};
+    case SEC_OID_SHA384: return HashSpec{oid, 48, "SHA2-384", "SHA384"};
+    case SEC_OID_SHA512: return HashSpec{oid, 64, "SHA2-512", "SHA512"};
     default: return std::nullopt;
   }
 }
@@ -54,9 +53,6 @@ Result<Bytes> digest(const HashSpec& hash, std::span<const std::uint8_t> octets)
 
 SECItem item(Bytes& bytes) {
   return SECItem{siBuffer, bytes.data(), static_cast<unsigned>(bytes.size())};
-}
-SECItem constItem(const Bytes& bytes) {
-  return SECItem{siBuffer, const_cast<unsigned char*>(bytes.data()), static_cast<unsigned>(bytes.size())};
 }
 
 /// RFC 7427 §3: one octet of AlgorithmIdentifier length, the AlgorithmIdentifier, the signature.
@@ -129,16 +125,14 @@ Result<void> badSignature(const std::string& what) {
   return fail("bad signature: the peer's " + what + " does not verify with its public key");
 }
 
-Result<void> verifyRsaPkcs1(SECKEYPublicKey* key, const Bytes& signature,
+/// RSA checks go through libcrypto (PeerPublicKey.hpp says why).
+Result<void> verifyRsaPkcs1(const PeerPublicKey& key, const Bytes& signature,
                             std::span<const std::uint8_t> octets, std::optional<SECOidTag> requiredHash,
                             const std::string& what) {
   // Recover the DigestInfo, so that method 1 works whichever hash the peer chose.
-  Bytes recovered(signature.size());
-  SECItem sig = constItem(signature);
-  SECItem out = item(recovered);
-  if (PK11_VerifyRecover(key, &sig, &out, nullptr) != SECSuccess) return badSignature(what);
-  recovered.resize(out.len);
-  SECItem recoveredItem = item(recovered);
+  auto recovered = key.recoverRsaPkcs1(signature);
+  if (!recovered) return badSignature(what);
+  SECItem recoveredItem = item(*recovered);
   SGNDigestInfo* info = SGN_DecodeDigestInfo(&recoveredItem);
   if (!info) return badSignature(what);
   const SECOidTag hashOid = SECOID_GetAlgorithmTag(&info->digestAlgorithm);
@@ -154,15 +148,13 @@ Result<void> verifyRsaPkcs1(SECKEYPublicKey* key, const Bytes& signature,
   return success();
 }
 
-Result<void> verifyRsaPss(SECKEYPublicKey* key, const Bytes& signature, std::span<const std::uint8_t> octets,
-                          const HashSpec& hash, const HashSpec& mgfHash, unsigned long saltLength) {
+Result<void> verifyRsaPss(const PeerPublicKey& key, const Bytes& signature,
+                          std::span<const std::uint8_t> octets, const HashSpec& hash, const HashSpec& mgfHash,
+                          unsigned long saltLength) {
   auto hashed = digest(hash, octets);
   if (!hashed) return hashed.error();
-  CK_RSA_PKCS_PSS_PARAMS params{hash.mechanism, mgfHash.mgf, saltLength};
-  SECItem paramItem{siBuffer, reinterpret_cast<unsigned char*>(&params), sizeof params};
-  SECItem sig = constItem(signature);
-  SECItem in = item(*hashed);
-  if (PK11_VerifyWithMechanism(key, CKM_RSA_PKCS_PSS, &paramItem, &sig, &in, nullptr) != SECSuccess)
+  if (saltLength > 1024 || !key.verifyRsaPss(*hashed, signature, hash.libcryptoName, mgfHash.libcryptoName,
+                                             static_cast<int>(saltLength)))
     return badSignature(std::string("RSA-PSS ") + hash.name + " signature");
   return success();
 }
@@ -206,7 +198,7 @@ Result<void> verifyDigitalSignature(const PeerPublicKey& peer, const Bytes& data
       const SECOidTag hash = tag == SEC_OID_PKCS1_SHA256_WITH_RSA_ENCRYPTION   ? SEC_OID_SHA256
                              : tag == SEC_OID_PKCS1_SHA384_WITH_RSA_ENCRYPTION ? SEC_OID_SHA384
                                                                                : SEC_OID_SHA512;
-      return verifyRsaPkcs1(key, signature, octets, hash, "RSA PKCS#1 v1.5 signature");
+      return verifyRsaPkcs1(peer, signature, octets, hash, "RSA PKCS#1 v1.5 signature");
     }
     case SEC_OID_PKCS1_RSA_PSS_SIGNATURE: {
       if (auto r = requireKey(key, rsaKey, "RSA-PSS"); !r) return r;
@@ -230,7 +222,7 @@ Result<void> verifyDigitalSignature(const PeerPublicKey& peer, const Bytes& data
       unsigned long salt = 20;
       if (params.saltLength.len) salt = DER_GetUInteger(&params.saltLength);
       if (!hash || !mgfHash) return fail("RSA-PSS with an unsupported hash");
-      return verifyRsaPss(key, signature, octets, *hash, *mgfHash, salt);
+      return verifyRsaPss(peer, signature, octets, *hash, *mgfHash, salt);
     }
     case SEC_OID_ANSIX962_ECDSA_SHA256_SIGNATURE:
     case SEC_OID_ANSIX962_ECDSA_SHA384_SIGNATURE:
@@ -279,7 +271,7 @@ Result<void> verifyAuthOctets(const PeerPublicKey& peer, const AuthPayload& auth
     case AuthMethodId::RsaSignature:
       // RFC 7296 §3.8: RSASSA-PKCS1-v1_5; the DigestInfo names the hash.
       if (auto r = requireKey(key, rsaKey, "RSA (AUTH method 1)"); !r) return r;
-      return verifyRsaPkcs1(key, auth.data, octets, std::nullopt, "RSA signature (AUTH method 1)");
+      return verifyRsaPkcs1(peer, auth.data, octets, std::nullopt, "RSA signature (AUTH method 1)");
     case AuthMethodId::EcdsaP256Sha256:
     case AuthMethodId::EcdsaP384Sha384:
     case AuthMethodId::EcdsaP521Sha512: {

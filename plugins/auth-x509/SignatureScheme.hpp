@@ -2,8 +2,8 @@
 // The AUTH payload signatures of RFC 7296 §3.8 (method 1, RSASSA-PKCS1-v1_5), RFC 4754
 // (methods 9-11, ECDSA with r|s) and RFC 7427 (method 14, Digital Signature: an ASN.1
 // AlgorithmIdentifier, then the signature). Our signatures are made by SigningKey (NSS, or
-// libcrypto's copy of a key from NSS's software token); the rest goes through NSS, except the
-// ECDSA checks of PeerPublicKey. Thread-safe.
+// libcrypto's copy of a key from NSS's software token), and the peer's are checked by
+// PeerPublicKey in libcrypto; hashes and ASN.1 go through NSS. Thread-safe.
 #pragma once
 
 #include <cstdint>
