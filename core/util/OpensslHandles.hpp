@@ -10,6 +10,8 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/params.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
 
 #include <memory>
 #include <string>
@@ -40,6 +42,13 @@ struct OsslParamsDeleter {
 struct EvpMacContextDeleter {
   void operator()(EVP_MAC_CTX* context) const noexcept { EVP_MAC_CTX_free(context); }
 };
+struct X509SigDeleter {
+  void operator()(X509_SIG* signature) const noexcept { X509_SIG_free(signature); }
+};
+/// Freeing a PKCS #8 PrivateKeyInfo cleanses the key octets it holds.
+struct Pkcs8Deleter {
+  void operator()(PKCS8_PRIV_KEY_INFO* info) const noexcept { PKCS8_PRIV_KEY_INFO_free(info); }
+};
 struct EcdsaSigDeleter {
   void operator()(ECDSA_SIG* signature) const noexcept { ECDSA_SIG_free(signature); }
 };
@@ -50,6 +59,8 @@ using UniqueBignum = std::unique_ptr<BIGNUM, BignumDeleter>;
 using UniqueParamBuilder = std::unique_ptr<OSSL_PARAM_BLD, ParamBuilderDeleter>;
 using UniqueOsslParams = std::unique_ptr<OSSL_PARAM, OsslParamsDeleter>;
 using UniqueEvpMacContext = std::unique_ptr<EVP_MAC_CTX, EvpMacContextDeleter>;
+using UniqueX509Sig = std::unique_ptr<X509_SIG, X509SigDeleter>;
+using UniquePkcs8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Deleter>;
 using UniqueEcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
 
 /// The thread's queued libcrypto errors, oldest first, joined by "; ", and the queue emptied;

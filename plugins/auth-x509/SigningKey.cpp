@@ -21,12 +21,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-struct X509SigDeleter {
-  void operator()(X509_SIG* sig) const { X509_SIG_free(sig); }
-};
-struct Pkcs8Deleter {
-  void operator()(PKCS8_PRIV_KEY_INFO* info) const { PKCS8_PRIV_KEY_INFO_free(info); }  // wipes the key
-};
 struct EncryptedInfoDeleter {
   void operator()(SECKEYEncryptedPrivateKeyInfo* info) const {
     SECKEY_DestroyEncryptedPrivateKeyInfo(info, PR_TRUE);
@@ -53,11 +47,10 @@ Result<EVP_PKEY*> exportToLibcrypto(SECKEYPrivateKey* key) {
   UniqueSecItem der(SEC_ASN1EncodeItem(nullptr, nullptr, encrypted.get(),
                                        SEC_ASN1_GET(SECKEY_EncryptedPrivateKeyInfoTemplate)));
   const unsigned char* cursor = der ? der->data : nullptr;
-  std::unique_ptr<X509_SIG, X509SigDeleter> sig(der ? d2i_X509_SIG(nullptr, &cursor, der->len) : nullptr);
-  std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Deleter> info(
-      sig ? PKCS8_decrypt(sig.get(), reinterpret_cast<const char*>(password.data()),
-                          static_cast<int>(password.size()))
-          : nullptr);
+  UniqueX509Sig sig(der ? d2i_X509_SIG(nullptr, &cursor, der->len) : nullptr);
+  UniquePkcs8 info(sig ? PKCS8_decrypt(sig.get(), reinterpret_cast<const char*>(password.data()),
+                                       static_cast<int>(password.size()))
+                       : nullptr);
   EVP_PKEY* imported = info ? EVP_PKCS82PKEY(info.get()) : nullptr;
   Result<EVP_PKEY*> result = imported ? Result<EVP_PKEY*>(imported)
                                       : fail("libcrypto cannot read the exported key: " + opensslErrorText());
