@@ -13,7 +13,11 @@ namespace ikemesh::tun {
 class InternetChecksum {
  public:
   /// Adds `data` (big-endian 16-bit words, an odd last octet padded with zero) to `sum`.
+  /// On x86-64 CPUs with AVX2, runs of 64 octets or more are summed with AVX2.
   static std::uint64_t add(std::span<const std::uint8_t> data, std::uint64_t sum = 0) noexcept;
+  /// The same sum with the portable loop only: what add() does without AVX2; the tests compare
+  /// the two.
+  static std::uint64_t addPortable(std::span<const std::uint8_t> data, std::uint64_t sum = 0) noexcept;
   /// The pseudo-header of TCP or UDP over IPv4 (4-octet addresses) or IPv6 (16-octet ones).
   static std::uint64_t pseudoHeader(std::span<const std::uint8_t> source,
                                     std::span<const std::uint8_t> destination, std::uint8_t protocol,
@@ -22,6 +26,10 @@ class InternetChecksum {
   static std::uint16_t fold(std::uint64_t sum) noexcept;
   /// The value a checksum field holds: the complement of the folded sum.
   static std::uint16_t finish(std::uint64_t sum) noexcept { return static_cast<std::uint16_t>(~fold(sum)); }
+
+ private:
+  /// An unfolded sum of native-order words, folded and put in network order.
+  static std::uint64_t swappedFold(std::uint64_t words) noexcept;
 };
 
 /// Big-endian loads and stores of header fields.
