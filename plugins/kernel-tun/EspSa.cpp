@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <string>
 
@@ -53,6 +54,19 @@ std::optional<IntegrityInfo> integrityInfo(IntegrityId id) {
 
 std::int64_t ticksOf(std::chrono::system_clock::time_point t) noexcept {
   return t.time_since_epoch().count();
+}
+
+/// The time of every packet's use of its SA, in system_clock ticks, from CLOCK_REALTIME_COARSE:
+/// the kernel's last timer tick, at most a few milliseconds old, read without the TSC. The
+/// precise clock was 2 % of a packet thread's CPU (perf, bench/tun_throughput.sh); what reads
+/// the time (the idle-context sweep, `lastUse` in trafficstatus, the idle check before a
+/// rekey) counts in seconds.
+std::int64_t coarseTicksNow() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  return std::chrono::duration_cast<std::chrono::system_clock::duration>(
+             std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec))
+      .count();
 }
 
 }  // namespace
@@ -433,7 +447,8 @@ DecapsulateResult EspSa::decapsulate(std::span<std::uint8_t> packet) noexcept {
 LifetimeCrossing EspSa::account(std::size_t payloadLength) noexcept {
   const std::uint64_t bytes = bytes_.fetch_add(payloadLength, std::memory_order_relaxed) + payloadLength;
   const std::uint64_t packets = packets_.fetch_add(1, std::memory_order_relaxed) + 1;
-  lastUseTicks_.store(ticksOf(std::chrono::system_clock::now()), std::memory_order_relaxed);
+  // Never before the SA was added, which the coarse clock, a tick behind, could say.
+  lastUseTicks_.store(std::max(coarseTicksNow(), ticksOf(addTime_)), std::memory_order_relaxed);
   auto reached = [&](const SaLifetime& limit) {
     return (limit.bytes != 0 && bytes >= limit.bytes) || (limit.packets != 0 && packets >= limit.packets);
   };
