@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // IKE crypto suite throughput: key exchanges per second for each DH group (our key pair plus
 // the shared secret, the work one side does per IKE_SA_INIT), and SK payload protection with
-// AES-GCM in ns per 1424-octet packet. SkCipher imports SK_e into NSS for every message (it
-// keeps no NSS objects between messages, for the memory of idle IKE SAs: SkCipher.hpp); the
-// one-shot PK11_Encrypt row, with a key imported once, shows what that import costs per
-// message. The PRF rows time prf and prf+ with a new key each. Run:
+// AES-GCM in ns per 1424-octet packet. SkCipher makes a libcrypto cipher context from SK_e for
+// every message (it keeps none between messages, for the memory of idle IKE SAs: SkCipher.hpp);
+// the one-shot PK11_Encrypt row is NSS with its key imported once, no import per packet, for
+// comparison. The PRF rows time prf and prf+ with a new key each. Run:
 // build/bench/ike_crypto_bench [seconds per row]
 #include <blapit.h>
 #include <pk11pub.h>

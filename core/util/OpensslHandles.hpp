@@ -52,6 +52,13 @@ struct Pkcs8Deleter {
 struct EcdsaSigDeleter {
   void operator()(ECDSA_SIG* signature) const noexcept { ECDSA_SIG_free(signature); }
 };
+/// Freeing a cipher context cleanses the key schedule it holds (OPENSSL_cleanse).
+struct EvpCipherContextDeleter {
+  void operator()(EVP_CIPHER_CTX* context) const noexcept { EVP_CIPHER_CTX_free(context); }
+};
+struct EvpMdContextDeleter {
+  void operator()(EVP_MD_CTX* context) const noexcept { EVP_MD_CTX_free(context); }
+};
 
 using UniqueEvpPkey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 using UniqueEvpPkeyContext = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyContextDeleter>;
@@ -62,6 +69,8 @@ using UniqueEvpMacContext = std::unique_ptr<EVP_MAC_CTX, EvpMacContextDeleter>;
 using UniqueX509Sig = std::unique_ptr<X509_SIG, X509SigDeleter>;
 using UniquePkcs8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Deleter>;
 using UniqueEcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
+using UniqueEvpCipherContext = std::unique_ptr<EVP_CIPHER_CTX, EvpCipherContextDeleter>;
+using UniqueEvpMdContext = std::unique_ptr<EVP_MD_CTX, EvpMdContextDeleter>;
 
 /// The thread's queued libcrypto errors, oldest first, joined by "; ", and the queue emptied;
 /// for error messages that must say why libcrypto refused. Call it right after the failing call.

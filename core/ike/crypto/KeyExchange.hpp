@@ -24,7 +24,8 @@ namespace ikemesh::ike {
 /// (key pair + g^ir) NSS 3.87 took 167-260 µs for Curve25519, 2.6 ms for ECP-256 and 7.5-12 ms
 /// for ECP-384 (bench/ike_crypto_bench), and X25519 key generation alone was 15 % of a
 /// responder's CPU. These key pairs are ephemeral, one per exchange; no long-term private key
-/// comes here. The PRF and the SK payload protection stay on NSS.
+/// comes here. The PRF (HmacContext.hpp) and the SK payload protection (SkCipher.hpp) are in
+/// libcrypto too.
 ///
 /// Creating one and computing the secret are the expensive steps: run them off the event loop.
 /// An instance is used by one thread at a time; it may move between threads.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ike/crypto/SkCipher.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -18,12 +20,54 @@ constexpr std::size_t kGcmSalt = 4;        // RFC 5282 §7.1
 constexpr std::size_t kGcmIcv = 16;        // ENCR_AES_GCM_16
 constexpr std::size_t kGcmNonce = kGcmSalt + kGcmExplicitIv;
 
-SECItem itemOf(std::span<const std::uint8_t> bytes) {
-  return SECItem{siBuffer, const_cast<unsigned char*>(bytes.data()), static_cast<unsigned>(bytes.size())};
-}
-
 std::string lengthText(std::size_t octets) {
   return std::to_string(octets) + " octets";
+}
+
+EVP_CIPHER* fetchCipher(EncrAlgorithm algorithm, std::uint16_t keyBits) {
+  const std::string name = "AES-" + std::to_string(keyBits) + (isAead(algorithm) ? "-GCM" : "-CBC");
+  return EVP_CIPHER_fetch(nullptr, name.c_str(), nullptr);
+}
+
+/// libcrypto's AES-GCM or AES-CBC for the transform's key length, fetched once for the process:
+/// fetching is a look-up under a lock, and EVP_aes_256_gcm() and the like would be fetched again
+/// by every EVP_CipherInit_ex2 (OpenSSL 3.0). Null if libcrypto has no such cipher.
+const EVP_CIPHER* cipherOf(const EncryptionTransform& encryption) {
+  static EVP_CIPHER* const gcm[] = {fetchCipher(EncrAlgorithm::AesGcm16, 128),
+                                    fetchCipher(EncrAlgorithm::AesGcm16, 192),
+                                    fetchCipher(EncrAlgorithm::AesGcm16, 256)};
+  static EVP_CIPHER* const cbc[] = {fetchCipher(EncrAlgorithm::AesCbc, 128),
+                                    fetchCipher(EncrAlgorithm::AesCbc, 192),
+                                    fetchCipher(EncrAlgorithm::AesCbc, 256)};
+  const std::size_t keySize = encryption.keyBits == 128 ? 0 : encryption.keyBits == 192 ? 1 : 2;
+  return isAead(encryption.algorithm) ? gcm[keySize] : cbc[keySize];
+}
+
+/// Feeds the associated data (AES-GCM; none for AES-CBC) and then `input` through `context`,
+/// writing as many octets to `output`: neither mode holds any back (AES-GCM is a stream, and
+/// AES-CBC gets whole blocks and does no padding). The caller finishes with EVP_CipherFinal_ex.
+Result<void> update(EVP_CIPHER_CTX* context, std::span<const std::uint8_t> associatedData,
+                    std::span<const std::uint8_t> input, std::uint8_t* output) {
+  int written = 0;
+  if (!associatedData.empty() && EVP_CipherUpdate(context, nullptr, &written, associatedData.data(),
+                                                  static_cast<int>(associatedData.size())) != 1)
+    return fail(opensslErrorText());
+  written = 0;
+  if (!input.empty() &&
+      EVP_CipherUpdate(context, output, &written, input.data(), static_cast<int>(input.size())) != 1)
+    return fail(opensslErrorText());
+  if (static_cast<std::size_t>(written) != input.size())
+    return fail("libcrypto wrote " + lengthText(static_cast<std::size_t>(written)) + " for " +
+                lengthText(input.size()));
+  return success();
+}
+
+/// The final step, which has nothing left to write in either mode; for AES-GCM decryption it
+/// is the ICV check.
+bool finish(EVP_CIPHER_CTX* context) {
+  std::array<std::uint8_t, kAesBlock> nothing{};
+  int written = 0;
+  return EVP_CipherFinal_ex(context, nothing.data(), &written) == 1 && written == 0;
 }
 
 }  // namespace
@@ -36,24 +80,15 @@ SkCipher::SkCipher(EncryptionTransform encryption, IntegAlgorithm integrity, Sec
       salt_(std::move(salt)),
       hmac_(std::move(hmac)) {}
 
-Result<UniqueSymKey> SkCipher::importCipherKey() const {
-  const CK_MECHANISM_TYPE mechanism = isAead(encryption_.algorithm) ? CKM_AES_GCM : CKM_AES_CBC;
-  UniqueSlot slot(PK11_GetInternalSlot());
-  if (!slot)
+Result<UniqueEvpCipherContext> SkCipher::messageContext(bool encrypting,
+                                                        std::span<const std::uint8_t> iv) const {
+  UniqueEvpCipherContext context(EVP_CIPHER_CTX_new());
+  if (!context ||
+      EVP_CipherInit_ex2(context.get(), cipherOf(encryption_), cipherKey_.data(), iv.data(),
+                         encrypting ? 1 : 0, nullptr) != 1 ||
+      (!isAead(encryption_.algorithm) && EVP_CIPHER_CTX_set_padding(context.get(), 0) != 1))
     return fail(transformName(encryption_) +
-                ": no NSS internal slot (is NSS initialised?): " + nssErrorText());
-  SECItem keyItem = itemOf(std::span<const std::uint8_t>(cipherKey_.data(), cipherKey_.size()));
-  UniqueSymKey key(PK11_ImportSymKeyWithFlags(slot.get(), mechanism, PK11_OriginUnwrap, CKA_ENCRYPT, &keyItem,
-                                              CKF_ENCRYPT | CKF_DECRYPT, PR_FALSE, nullptr));
-  if (!key) return fail(transformName(encryption_) + ": importing SK_e into NSS failed: " + nssErrorText());
-  return key;
-}
-
-Result<UniqueContext> SkCipher::gcmContext(PK11SymKey* key, CK_ATTRIBUTE_TYPE operation) const {
-  SECItem noParams{siBuffer, nullptr, 0};
-  UniqueContext context(PK11_CreateContextBySymKey(CKM_AES_GCM, CKA_NSS_MESSAGE | operation, key, &noParams));
-  if (!context)
-    return fail(transformName(encryption_) + ": creating the NSS AES-GCM context failed: " + nssErrorText());
+                ": setting up libcrypto's cipher with SK_e failed: " + opensslErrorText());
   return context;
 }
 
@@ -73,23 +108,21 @@ Result<std::unique_ptr<SkCipher>> SkCipher::create(const EncryptionTransform& en
                 lengthText(integrityKeyLength(integrity)));
 
   const bool aead = isAead(encryption.algorithm);
+  // Whether libcrypto has the cipher is known now, not at the first message. RFC 5282's 12-octet
+  // nonce is AES-GCM's default IV length there, so no message needs to set it.
+  const EVP_CIPHER* cipher = cipherOf(encryption);
+  if (!cipher || EVP_CIPHER_get_key_length(cipher) != static_cast<int>(cipherKeyLength(encryption)) ||
+      EVP_CIPHER_get_iv_length(cipher) != static_cast<int>(aead ? kGcmNonce : kAesBlock))
+    return fail(name + ": libcrypto has no such cipher: " + opensslErrorText());
   std::optional<HmacContext> hmac;
   if (!aead) {
     auto created = HmacContext::create(HmacContext::hashOf(integrity), integrityKey);
     if (!created) return Error{transformName(integrity) + ": " + created.error().message};
     hmac = std::move(*created);
   }
-  std::unique_ptr<SkCipher> cipher(
+  return std::unique_ptr<SkCipher>(
       new SkCipher(encryption, integrity, SecureBytes(encryptionKey.first(cipherKeyLength(encryption))),
                    aead ? SecureBytes(encryptionKey.last(kGcmSalt)) : SecureBytes(), std::move(hmac)));
-  // Whether NSS takes the key (and, for AES-GCM, makes a context) is known now, not at the
-  // first message; nothing is kept.
-  auto key = cipher->importCipherKey();
-  if (!key) return std::move(key).error();
-  if (aead)
-    if (auto context = cipher->gcmContext(key->get(), CKA_ENCRYPT); !context)
-      return std::move(context).error();
-  return cipher;
 }
 
 std::size_t SkCipher::ivLength() const noexcept {
@@ -152,19 +185,13 @@ Result<std::vector<std::uint8_t>> SkCipher::encryptGcm(std::span<const std::uint
   std::copy(iv.begin(), iv.end(), out.begin());
   unsigned char* ciphertext = out.data() + kGcmExplicitIv;
   unsigned char* tag = ciphertext + plaintext.size();
-  auto key = importCipherKey();
-  if (!key) return std::move(key).error();
-  auto context = gcmContext(key->get(), CKA_ENCRYPT);
+  auto context = messageContext(true, nonce);
   if (!context) return std::move(context).error();
-  int written = 0;
-  if (PK11_AEADOp(context->get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
-                  associatedData.data(), static_cast<int>(associatedData.size()), ciphertext, &written,
-                  static_cast<int>(plaintext.size()), tag, static_cast<int>(kGcmIcv), plaintext.data(),
-                  static_cast<int>(plaintext.size())) != SECSuccess)
-    return fail(transformName(encryption_) + ": encryption failed: " + nssErrorText());
-  if (static_cast<std::size_t>(written) != plaintext.size())
-    return fail(transformName(encryption_) + ": NSS wrote " + lengthText(static_cast<std::size_t>(written)) +
-                " of ciphertext for " + lengthText(plaintext.size()));
+  if (auto updated = update(context->get(), associatedData, plaintext, ciphertext); !updated)
+    return fail(transformName(encryption_) + ": encryption failed: " + updated.error().message);
+  if (!finish(context->get()) ||
+      EVP_CIPHER_CTX_ctrl(context->get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmIcv), tag) <= 0)
+    return fail(transformName(encryption_) + ": encryption failed: " + opensslErrorText());
   return out;
 }
 
@@ -173,17 +200,13 @@ Result<std::vector<std::uint8_t>> SkCipher::encryptCbc(std::span<const std::uint
                                                        std::span<const std::uint8_t> plaintext) {
   std::vector<std::uint8_t> out(protectedLength(plaintext.size()));
   std::copy(iv.begin(), iv.end(), out.begin());
-  auto key = importCipherKey();
-  if (!key) return std::move(key).error();
-  SECItem ivItem = itemOf(iv);
-  unsigned written = 0;
-  if (PK11_Encrypt(key->get(), CKM_AES_CBC, &ivItem, out.data() + iv.size(), &written,
-                   static_cast<unsigned>(plaintext.size()), plaintext.data(),
-                   static_cast<unsigned>(plaintext.size())) != SECSuccess)
-    return fail(transformName(encryption_) + ": encryption failed: " + nssErrorText());
-  if (written != plaintext.size())
-    return fail(transformName(encryption_) + ": NSS wrote " + lengthText(written) + " of ciphertext for " +
-                lengthText(plaintext.size()));
+  unsigned char* ciphertext = out.data() + iv.size();
+  auto context = messageContext(true, iv);
+  if (!context) return std::move(context).error();
+  if (auto updated = update(context->get(), {}, plaintext, ciphertext); !updated)
+    return fail(transformName(encryption_) + ": encryption failed: " + updated.error().message);
+  if (!finish(context->get()))
+    return fail(transformName(encryption_) + ": encryption failed: " + opensslErrorText());
   const std::size_t covered = iv.size() + plaintext.size();
   auto checksum = cbcIntegrityChecksum(associatedData, std::span(out).first(covered));
   if (!checksum) return std::move(checksum).error();
@@ -227,33 +250,26 @@ Result<std::vector<std::uint8_t>> SkCipher::decryptGcm(std::span<const std::uint
   const auto ciphertext =
       protectedBody.subspan(kGcmExplicitIv, protectedBody.size() - kGcmExplicitIv - kGcmIcv);
   std::array<std::uint8_t, kGcmIcv> tag{};
-  std::copy_n(protectedBody.end() - kGcmIcv, kGcmIcv, tag.begin());  // NSS wants a mutable tag
+  std::copy_n(protectedBody.end() - kGcmIcv, kGcmIcv, tag.begin());  // the ctrl takes a mutable tag
   std::array<std::uint8_t, kGcmNonce> nonce{};
   std::copy(salt_.begin(), salt_.end(), nonce.begin());
   std::copy(iv.begin(), iv.end(), nonce.begin() + kGcmSalt);
 
   std::vector<std::uint8_t> plaintext(ciphertext.size());
-  int written = 0;
-  // NSS needs a non-null output pointer even for an empty plaintext.
-  unsigned char emptyOutput = 0;
-  unsigned char* output = plaintext.empty() ? &emptyOutput : plaintext.data();
-  auto key = importCipherKey();
-  if (!key) return std::move(key).error();
-  auto context = gcmContext(key->get(), CKA_DECRYPT);
+  auto context = messageContext(false, nonce);
   if (!context) return std::move(context).error();
-  PORT_SetError(0);
-  if (PK11_AEADOp(context->get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
-                  associatedData.data(), static_cast<int>(associatedData.size()), output, &written,
-                  static_cast<int>(plaintext.size()), tag.data(), static_cast<int>(tag.size()),
-                  ciphertext.data(), static_cast<int>(ciphertext.size())) != SECSuccess) {
-    const PRErrorCode code = PORT_GetError();
-    if (code == SEC_ERROR_BAD_DATA || code == 0)
-      return fail(transformName(encryption_) +
-                  ": integrity check failed: the ICV does not match the header, IV and ciphertext "
-                  "(message modified, or not encrypted with this SK_e)");
-    return fail(transformName(encryption_) + ": decryption failed: " + nssErrorText());
+  if (EVP_CIPHER_CTX_ctrl(context->get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmIcv), tag.data()) <= 0)
+    return fail(transformName(encryption_) + ": decryption failed: " + opensslErrorText());
+  if (auto updated = update(context->get(), associatedData, ciphertext, plaintext.data()); !updated)
+    return fail(transformName(encryption_) + ": decryption failed: " + updated.error().message);
+  if (!finish(context->get())) {
+    // A mismatch is the peer's (or an attacker's) doing, not libcrypto's: nothing of it may stay
+    // queued for the thread's next opensslErrorText().
+    ERR_clear_error();
+    return fail(transformName(encryption_) +
+                ": integrity check failed: the ICV does not match the header, IV and ciphertext "
+                "(message modified, or not encrypted with this SK_e)");
   }
-  plaintext.resize(static_cast<std::size_t>(written));
   return plaintext;
 }
 
@@ -263,7 +279,7 @@ Result<std::vector<std::uint8_t>> SkCipher::decryptCbc(std::span<const std::uint
   auto expected = cbcIntegrityChecksum(associatedData, protectedBody.first(covered));
   if (!expected) return std::move(expected).error();
   // Checked before decrypting (encrypt-then-MAC), in constant time.
-  if (NSS_SecureMemcmp(expected->data(), protectedBody.data() + covered, icvLength()) != 0)
+  if (CRYPTO_memcmp(expected->data(), protectedBody.data() + covered, icvLength()) != 0)
     return fail(transformName(integrity_) +
                 ": integrity check failed: the ICV does not match the header, IV and ciphertext "
                 "(message modified, or not protected with this SK_a)");
@@ -272,15 +288,12 @@ Result<std::vector<std::uint8_t>> SkCipher::decryptCbc(std::span<const std::uint
   const auto ciphertext = protectedBody.subspan(kAesBlock, covered - kAesBlock);
   std::vector<std::uint8_t> plaintext(ciphertext.size());
   if (ciphertext.empty()) return plaintext;
-  auto key = importCipherKey();
-  if (!key) return std::move(key).error();
-  SECItem ivItem = itemOf(iv);
-  unsigned written = 0;
-  if (PK11_Decrypt(key->get(), CKM_AES_CBC, &ivItem, plaintext.data(), &written,
-                   static_cast<unsigned>(plaintext.size()), ciphertext.data(),
-                   static_cast<unsigned>(ciphertext.size())) != SECSuccess)
-    return fail(transformName(encryption_) + ": decryption failed: " + nssErrorText());
-  plaintext.resize(written);
+  auto context = messageContext(false, iv);
+  if (!context) return std::move(context).error();
+  if (auto updated = update(context->get(), {}, ciphertext, plaintext.data()); !updated)
+    return fail(transformName(encryption_) + ": decryption failed: " + updated.error().message);
+  if (!finish(context->get()))
+    return fail(transformName(encryption_) + ": decryption failed: " + opensslErrorText());
   return plaintext;
 }
 

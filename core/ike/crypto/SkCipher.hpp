@@ -13,7 +13,7 @@
 #include "ike/crypto/HmacContext.hpp"
 #include "ike/crypto/SecureBytes.hpp"
 #include "ike/crypto/Transforms.hpp"
-#include "util/NssHandles.hpp"
+#include "util/OpensslHandles.hpp"
 
 namespace ikemesh::ike {
 
@@ -37,10 +37,15 @@ namespace ikemesh::ike {
 ///  - AES-CBC + HMAC-SHA2 (RFC 3602, RFC 4868): random 16-octet IV; ICV = HMAC(SK_a,
 ///    associatedData | IV | ciphertext) truncated to half the hash output.
 ///
-/// NSS holds no key object or context between messages: SK_e is imported per message. An
-/// imported key is a softoken session object of about 5 KB (its attribute slots), two per IKE
-/// SA and most of an idle IKE SA's memory, while IKE messages are rare (bench/ike_load.sh:
-/// responder memory per IKE SA + CHILD SA); the import costs microseconds per message.
+/// On OpenSSL's libcrypto, not NSS: NSS imported SK_e as a softoken object and made a context
+/// for every message, about 4 % of a responder's CPU per handshake, under NSS's locks (perf,
+/// bench/ike_load.sh). Still nothing is kept between messages, for the memory of idle IKE SAs:
+/// a cipher context is made per message from SK_e, which we hold in SecureBytes anyway. An IKE
+/// SA is mostly idle and its messages are rare (bench/ike_load.sh: responder memory per IKE
+/// SA + CHILD SA); a kept NSS key was a softoken object of about 5 KB, most of an idle IKE SA's
+/// memory, and a kept libcrypto AES-GCM context would still be 1.1 KB per direction and
+/// operation. Freeing libcrypto's cipher context (EVP_CIPHER_CTX_free) cleanses the key
+/// schedule it holds (OPENSSL_clear_free).
 ///
 /// Not thread-safe: one thread at a time (the IKE SA's).
 class SkCipher {
@@ -80,10 +85,9 @@ class SkCipher {
  private:
   SkCipher(EncryptionTransform encryption, IntegAlgorithm integrity, SecureBytes cipherKey, SecureBytes salt,
            std::optional<HmacContext> hmac);
-  /// SK_e (without the salt) as an NSS key, for one message.
-  Result<UniqueSymKey> importCipherKey() const;
-  /// An AES-GCM message context over `key` for CKA_ENCRYPT or CKA_DECRYPT.
-  Result<UniqueContext> gcmContext(PK11SymKey* key, CK_ATTRIBUTE_TYPE operation) const;
+  /// A libcrypto context for one message with SK_e and `iv` set (for AES-GCM the 12-octet
+  /// nonce), to encrypt or to decrypt; for AES-CBC without padding (the caller's, RFC 7296 §3.14).
+  Result<UniqueEvpCipherContext> messageContext(bool encrypting, std::span<const std::uint8_t> iv) const;
 
   Result<std::vector<std::uint8_t>> encryptGcm(std::span<const std::uint8_t> iv,
                                                std::span<const std::uint8_t> associatedData,

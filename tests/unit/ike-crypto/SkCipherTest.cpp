@@ -204,6 +204,20 @@ TEST(SkCipherAesCbc, ProtectsAnSkPayloadAsAnIndependentImplementation) {
   EXPECT_EQ(toHex(*plaintext), kSkPlaintext);
 }
 
+TEST(SkCipherAesCbc, ProtectsAnSkPayloadWithAes256AndSha2_512AsAnIndependentImplementation) {
+  auto cipher = makeCipher({EncrAlgorithm::AesCbc, 256}, IntegAlgorithm::HmacSha2_512_256, range(0x40, 0x60),
+                           range(0x80, 0xc0));
+  ASSERT_TRUE(cipher);
+  auto body = cipher->encryptWithIv(range(0x30, 0x40), hex(kSkAad), hex(kSkPlaintext));
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  EXPECT_EQ(toHex(*body),
+            "303132333435363738393a3b3c3d3e3fe632012cfe05ad20d5f92d07991e8cc6dbd4d6d319219ae777f2693df1596178"
+            "a26a546fb8100e40dfbf3038b8b70a535bd32392b38adfd1b9d78fe3acdc4ae9");
+  auto plaintext = cipher->decrypt(hex(kSkAad), *body);
+  ASSERT_TRUE(plaintext.ok()) << plaintext.error().message;
+  EXPECT_EQ(toHex(*plaintext), kSkPlaintext);
+}
+
 TEST(SkCipherAesCbc, PlaintextNotAWholeNumberOfBlocksIsRefused) {
   auto cipher = makeCipher({EncrAlgorithm::AesCbc, 256}, IntegAlgorithm::HmacSha2_512_256, repeated(1, 32),
                            repeated(2, 64));
@@ -267,6 +281,35 @@ TEST(SkCipher, MessageWithAnyOneBitFlippedFailsTheIntegrityCheck) {
       ASSERT_FALSE(result.ok()) << "bit " << bit << " flipped was not detected";
       EXPECT_NE(result.error().message.find("integrity check failed"), std::string::npos)
           << result.error().message;
+    }
+  }
+}
+
+// Every message has a cipher context of its own: the peer's instance over the same keys
+// decrypts them in another order, and a message that fails leaves nothing behind for the next.
+TEST(SkCipher, EachMessageDecryptsOnItsOwnInAnyOrder) {
+  for (const auto& suite : kSuites) {
+    SCOPED_TRACE(suite.name);
+    auto sender = suiteCipher(suite);
+    auto receiver = suiteCipher(suite);
+    ASSERT_TRUE(sender && receiver);
+    const std::vector<std::uint8_t> aads[] = {repeated(0xa1, 28), repeated(0xa2, 32), repeated(0xa3, 36)};
+    const std::vector<std::uint8_t> plaintexts[] = {repeated(0x11, 16), repeated(0x22, 48),
+                                                    repeated(0x33, 32)};
+    std::vector<std::vector<std::uint8_t>> bodies;
+    for (std::size_t i = 0; i < 3; ++i) {
+      auto body = sender->encrypt(aads[i], plaintexts[i]);
+      ASSERT_TRUE(body.ok()) << body.error().message;
+      bodies.push_back(std::move(*body));
+    }
+    auto tampered = bodies[0];
+    tampered[receiver->ivLength()] ^= 0x80;  // the first octet of ciphertext
+    ASSERT_FALSE(receiver->decrypt(aads[0], tampered).ok());
+    for (std::size_t i : {2u, 0u, 1u}) {
+      SCOPED_TRACE(i);
+      auto decrypted = receiver->decrypt(aads[i], bodies[i]);
+      ASSERT_TRUE(decrypted.ok()) << decrypted.error().message;
+      EXPECT_EQ(*decrypted, plaintexts[i]);
     }
   }
 }

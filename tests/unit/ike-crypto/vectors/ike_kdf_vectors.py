@@ -111,6 +111,15 @@ iv = bytes.fromhex("0000000000000001")
 key, salt = gcm["ei"][:32], gcm["ei"][32:]
 show("sk_gcm_body", iv + AESGCM(key).encrypt(salt + iv, plaintext, aad))
 
+print("# RFC 7296 §3.14 SK payload, AES-CBC-256 + HMAC-SHA2-512-256 (RFC 4868: ICV = first 32 octets)")
+key, integ = bytes(range(0x40, 0x60)), bytes(range(0x80, 0xc0))
+iv = bytes(range(0x30, 0x40))
+encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+ciphertext = encryptor.update(plaintext) + encryptor.finalize()
+show("sk_cbc256_ei", key)
+show("sk_cbc256_ai", integ)
+show("sk_cbc256_body", iv + ciphertext + hmac.new(integ, aad + iv + ciphertext, hashlib.sha512).digest()[:32])
+
 # RFC 3526 §3: p = 2^2048 - 2^1984 - 1 + 2^64 * ([2^1918 pi] + 124476)
 getcontext().prec = 700
 
