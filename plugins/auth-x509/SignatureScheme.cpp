@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "util/OpensslDigest.hpp"
+
 namespace ikemesh::authx509 {
 
 namespace {
@@ -32,22 +34,23 @@ struct HashSpec {
   unsigned length;
   const char* name;
   const char* libcryptoName;
+  DigestAlgorithm digest;  // what libcrypto hashes the signed octets with
 };
 
 std::optional<HashSpec> hashSpec(SECOidTag oid) {
   switch (oid) {
-    case SEC_OID_SHA1: return HashSpec{oid, 20, "SHA-1", "SHA1"};
-    case SEC_OID_SHA256: return HashSpec{oid, 32, "SHA2-256", "SHA256"};
-    case SEC_OID_SHA384: return HashSpec{oid, 48, "SHA2-384", "SHA384"};
-    case SEC_OID_SHA512: return HashSpec{oid, 64, "SHA2-512", "SHA512"};
+    case SEC_OID_SHA1: return HashSpec{oid, 20, "SHA-1", "SHA1", DigestAlgorithm::Sha1};
+    case SEC_OID_SHA256: return HashSpec{oid, 32, "SHA2-256", "SHA256", DigestAlgorithm::Sha2_256};
+    case SEC_OID_SHA384: return HashSpec{oid, 48, "SHA2-384", "SHA384", DigestAlgorithm::Sha2_384};
+    case SEC_OID_SHA512: return HashSpec{oid, 64, "SHA2-512", "SHA512", DigestAlgorithm::Sha2_512};
     default: return std::nullopt;
   }
 }
 
 Result<Bytes> digest(const HashSpec& hash, std::span<const std::uint8_t> octets) {
   Bytes out(hash.length);
-  if (PK11_HashBuf(hash.oid, out.data(), octets.data(), static_cast<PRInt32>(octets.size())) != SECSuccess)
-    return fail(std::string(hash.name) + " over the signed octets: " + nssErrorText());
+  if (!digestInto(hash.digest, octets, out))
+    return fail(std::string(hash.name) + " over the signed octets: " + opensslErrorText());
   return out;
 }
 

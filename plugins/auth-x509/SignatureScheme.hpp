@@ -3,7 +3,8 @@
 // (methods 9-11, ECDSA with r|s) and RFC 7427 (method 14, Digital Signature: an ASN.1
 // AlgorithmIdentifier, then the signature). Our signatures are made by SigningKey (NSS, or
 // libcrypto's copy of a key from NSS's software token), and the peer's are checked by
-// PeerPublicKey in libcrypto; hashes and ASN.1 go through NSS. Thread-safe.
+// PeerPublicKey in libcrypto; the hashes are libcrypto's too, ASN.1 goes through NSS.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>

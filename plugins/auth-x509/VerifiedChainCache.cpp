@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "util/OpensslDigest.hpp"
+
 namespace ikemesh::authx509 {
 
 VerifiedChainCache::VerifiedChainCache(Clock::duration lifetime, std::size_t capacity)
@@ -10,8 +12,9 @@ VerifiedChainCache::VerifiedChainCache(Clock::duration lifetime, std::size_t cap
 
 std::optional<VerifiedChainCache::Digest> VerifiedChainCache::digestOf(
     std::span<const Certificate> certificates) {
-  UniqueContext context(PK11_CreateDigestContext(SEC_OID_SHA256));
-  if (!context || PK11_DigestBegin(context.get()) != SECSuccess) return std::nullopt;
+  UniqueEvpMdContext context(EVP_MD_CTX_new());
+  if (!context || EVP_DigestInit_ex(context.get(), fetchedDigest(DigestAlgorithm::Sha2_256), nullptr) != 1)
+    return std::nullopt;
   for (const auto& certificate : certificates) {
     // The encoding and the length go in too: two lists that concatenate to the same octets are
     // still different lists.
@@ -19,14 +22,13 @@ std::optional<VerifiedChainCache::Digest> VerifiedChainCache::digestOf(
     const std::array<std::uint8_t, 5> header{
         certificate.encoding, static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
         static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
-    if (PK11_DigestOp(context.get(), header.data(), header.size()) != SECSuccess ||
-        PK11_DigestOp(context.get(), certificate.data.data(), size) != SECSuccess)
+    if (EVP_DigestUpdate(context.get(), header.data(), header.size()) != 1 ||
+        EVP_DigestUpdate(context.get(), certificate.data.data(), size) != 1)
       return std::nullopt;
   }
   Digest digest{};
   unsigned length = 0;
-  if (PK11_DigestFinal(context.get(), digest.data(), &length, digest.size()) != SECSuccess ||
-      length != digest.size())
+  if (EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != digest.size())
     return std::nullopt;
   return digest;
 }

@@ -2,9 +2,6 @@
 // Dispatch of incoming messages, the message-ID windows, retransmission and teardown.
 #include "ike/engine/IkeEngine.hpp"
 
-#include <pk11pub.h>
-#include <secoid.h>
-
 #include <algorithm>
 #include <cstdio>
 
@@ -13,6 +10,7 @@
 #include "ike/message/MessageDecoder.hpp"
 #include "ike/message/MessageEncoder.hpp"
 #include "ike/message/MessageSummary.hpp"
+#include "util/OpensslDigest.hpp"
 
 namespace ikemesh::ike {
 
@@ -80,8 +78,8 @@ std::uint64_t IkeEngine::freshIkeSpi() {
 
 IkeSa::RequestDigest requestDigest(std::span<const std::uint8_t> datagram) {
   IkeSa::RequestDigest digest{};
-  // On failure (NSS has no SHA-256: not on a working node) the zeros match nothing sent.
-  (void)PK11_HashBuf(SEC_OID_SHA256, digest.data(), datagram.data(), static_cast<PRInt32>(datagram.size()));
+  // On failure (libcrypto has no SHA-256: not on a working node) the zeros match nothing sent.
+  if (!digestInto(DigestAlgorithm::Sha2_256, datagram, digest)) digest.fill(0);
   return digest;
 }
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ike/engine/NatDetection.hpp"
 
-#include <pk11pub.h>
-#include <secoidt.h>
+#include "util/OpensslDigest.hpp"
 
 namespace ikemesh::ike {
 
@@ -24,9 +23,7 @@ Bytes natDetectionHash(std::uint64_t initiatorSpi, std::uint64_t responderSpi, c
   input.push_back(static_cast<std::uint8_t>(endpoint.port & 0xff));
   Bytes digest(20);
   // SHA-1 is what §2.23 mandates here; it is a NAT probe, not a security function.
-  if (PK11_HashBuf(SEC_OID_SHA1, digest.data(), input.data(), static_cast<PRInt32>(input.size())) !=
-      SECSuccess)
-    digest.clear();
+  if (!digestInto(DigestAlgorithm::Sha1, input, digest)) digest.clear();
   return digest;
 }
 
