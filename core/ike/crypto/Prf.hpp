@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The IKEv2 pseudorandom function and its expansion prf+ (RFC 7296 §2.13), on NSS HMAC.
+// The IKEv2 pseudorandom function and its expansion prf+ (RFC 7296 §2.13), on libcrypto's HMAC (HmacContext).
 #pragma once
 
 #include <cstddef>
@@ -14,7 +14,7 @@
 namespace ikemesh::ike {
 
 /// prf(key, data): the full HMAC output (RFC 4868 §2.1.1: PRF-HMAC-SHA2 is not truncated).
-/// Thread-safe (no shared state); NSS must be initialised.
+/// Thread-safe (no shared state).
 Result<SecureBytes> prf(PrfAlgorithm algorithm, std::span<const std::uint8_t> key,
                         std::span<const std::uint8_t> data);
 
