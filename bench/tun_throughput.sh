@@ -11,7 +11,9 @@
 #
 # Run as root, from the source tree, after building ikemeshd, ikemesh and the auth-null and
 # kernel-tun plugins:   sudo bench/tun_throughput.sh [BUILD_DIR]   (default: ./build)
-# Environment: BENCH_SECONDS (default 10) is the length of each iperf3 run.
+# Environment: BENCH_SECONDS (default 10) is the length of each iperf3 run; PERF_DIR (unset), a
+# folder: `perf record -g` of both ikemeshd during their runs is written there (a.perf.data for
+# the sender, b.perf.data for the receiver), which also slows that row.
 # Not a test: it is not registered in ctest, and it runs iperf3 traffic for about 90 s.
 #
 # Everything it creates (namespaces ikmbench<random>-a/-b, processes, files in /tmp) is
@@ -172,7 +174,19 @@ ikemesh_a=$IKM_PID
 ikm_start_daemon ikemesh-b "$ns_b" -- --config "$etc/mesh.conf" --plugindir "$IKEMESH_BUILD/plugins"
 ikemesh_b=$IKM_PID
 if run_a ping -c 1 -W 10 "$addr_b" >/dev/null; then
+  perf_pids=()
+  if [[ -n ${PERF_DIR:-} ]]; then
+    mkdir -p "$PERF_DIR"
+    perf record -q -g -p "$ikemesh_a" -o "$PERF_DIR/a.perf.data" >/dev/null 2>&1 &
+    perf_pids+=($!)
+    perf record -q -g -p "$ikemesh_b" -o "$PERF_DIR/b.perf.data" >/dev/null 2>&1 &
+    perf_pids+=($!)
+  fi
   measure ikemesh "$addr_b" "$ikemesh_a" "$ikemesh_b"
+  if ((${#perf_pids[@]} > 0)); then
+    kill -INT "${perf_pids[@]}" 2>/dev/null || true
+    wait "${perf_pids[@]}" 2>/dev/null || true
+  fi
   traffic=$("$IKM_BIN/ikemesh" --ctl "$IKM_TMP/ikemesh-a/run/ikemesh.ctl" trafficstatus)
   echo "$traffic" >"$IKM_TMP/ikemesh-trafficstatus.txt"
   out_bytes=$(grep -o 'outBytes=[0-9]*' <<<"$traffic" | head -1 | cut -d= -f2)
