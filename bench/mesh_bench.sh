@@ -33,7 +33,8 @@ done
 for f in "$IKM_BIN/ikemeshd" "$IKM_BIN/ikemesh" "$IKEMESH_BUILD/plugins"; do
   [[ -e $f ]] || ikm_fail "$f is missing: build ikemeshd ikemesh ikemesh-auth-null ikemesh-kernel-tun first"
 done
-export IKEMESH_ARTIFACTS=${IKEMESH_ARTIFACTS:-/tmp/ikemesh-bench-artifacts.$(date +%Y%m%d-%H%M%S)}
+artifacts_default=/tmp/ikemesh-bench-artifacts.$(date +%Y%m%d-%H%M%S)
+export IKEMESH_ARTIFACTS=${IKEMESH_ARTIFACTS:-$artifacts_default}
 ikm_init mesh-bench
 IKM_PREFIX="ikmbench$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 etc="$source_dir/tests/data/tun-mesh"
@@ -176,4 +177,6 @@ if [[ -n ${BENCH_KEEP:-} ]]; then
   mkdir -p "$BENCH_KEEP"
   cp -r "$IKM_TMP"/. "$BENCH_KEEP"/
 fi
+# A run that passed keeps no logs: the folder for them goes too (it is empty).
+if [[ $IKEMESH_ARTIFACTS == "$artifacts_default" ]]; then rmdir "$IKEMESH_ARTIFACTS" 2>/dev/null || true; fi
 ikm_pass

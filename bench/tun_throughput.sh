@@ -7,14 +7,17 @@
 #   4. strongSwan charon with kernel-libipsec (userspace ESP over a TUN device; this host's
 #      kernel has no ESP, so libipsec is strongSwan's only way here).
 # Each path runs alone (the previous one's daemons are stopped first), 10 s with 1 stream and
-# 10 s with 4 streams. It prints one table; see bench/README.md for what each column means.
+# 10 s with 4 streams; the four paths take turns, REPS times (fresh daemons every time), and
+# the table gives each figure's median (min-max) and the ratios of the medians; see
+# bench/README.md for what each column means.
 #
 # Run as root, from the source tree, after building ikemeshd, ikemesh and the auth-null and
 # kernel-tun plugins:   sudo bench/tun_throughput.sh [BUILD_DIR]   (default: ./build)
-# Environment: BENCH_SECONDS (default 10) is the length of each iperf3 run; PERF_DIR (unset), a
-# folder: `perf record -g` of both ikemeshd during their runs is written there (a.perf.data for
-# the sender, b.perf.data for the receiver), which also slows that row.
-# Not a test: it is not registered in ctest, and it runs iperf3 traffic for about 90 s.
+# Environment: BENCH_SECONDS (default 10) is the length of each iperf3 run; REPS (default 3) the
+# number of rounds; PERF_DIR (unset), a folder: `perf record -g` of both ikemeshd during their
+# runs is written there (a-REP.perf.data for the sender, b-REP.perf.data for the receiver),
+# which also slows those runs.
+# Not a test: it is not registered in ctest, and it runs iperf3 traffic for about 80 s a round.
 #
 # Everything it creates (namespaces ikmbench<random>-a/-b, processes, files in /tmp) is
 # removed by the EXIT trap of tests/lib/netns.sh on every exit path; processes are ended by
@@ -31,6 +34,8 @@ source "$source_dir/tests/lib/netns.sh"
 source "$source_dir/tests/lib/strongswan.sh"
 
 seconds=${BENCH_SECONDS:-10}
+reps=${REPS:-3}
+[[ $reps =~ ^[1-9][0-9]*$ ]] || ikm_fail "REPS=$reps: a number of rounds (1 or more) was expected"
 ((EUID == 0)) || ikm_fail "run as root (it creates network namespaces)"
 for tool in iperf3 jq wireguard-go wg swanctl unshare; do
   command -v "$tool" >/dev/null || ikm_fail "$tool is missing: run scripts/install-deps.sh"
@@ -87,55 +92,53 @@ ikm_track $!
 iperf_server_pid=$!
 ikm_wait_for 10 "the iperf3 server" bash -c "ip netns exec $ns_b ss -ltn | grep -q ':5201 '"
 
-declare -A result
+# result[PATH,STREAMS] and result[PATH,cpuSTREAMS]: the figures of every round, space-separated;
+# unavailable[PATH]: why a path did not run in some round.
+declare -A result=() unavailable=()
 # measure PATH TARGET PID...: iperf3 from a to TARGET with 1 and 4 streams; records Gbit/s and
 # the CPU seconds per Gbit of the given daemon processes (none for the plain veth).
 measure() {
   local path=$1 target=$2
   shift 2
-  local streams before after json bps gbit
+  local streams before after json bps gbit cpu
   for streams in 1 4; do
     before=$( (($# > 0)) && cpu_ticks "$@" || echo 0)
-    json="$IKM_TMP/iperf3-$path-$streams.json"
+    json="$IKM_TMP/iperf3-$path-$rep-$streams.json"
     # (Not through run_a: a redirected function call would keep the redirection while the
     # EXIT trap runs on Ctrl-C, and swallow its messages.)
     if ! ip netns exec "$ns_a" iperf3 -c "$target" -t "$seconds" -P "$streams" -J >"$json" 2>"$json.err"; then
       ikm_log "$path, $streams stream(s): iperf3 failed: $(jq -r '.error // empty' "$json" 2>/dev/null) $(cat "$json.err")"
-      result[$path,$streams]="fail"
-      result[$path,cpu$streams]="-"
+      unavailable[$path]="iperf3 failed"
       continue
     fi
     after=$( (($# > 0)) && cpu_ticks "$@" || echo 0)
     bps=$(jq -r '.end.sum_received.bits_per_second' "$json")
     gbit=$(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }')
-    result[$path,$streams]=$gbit
+    result[$path,$streams]+=" $gbit"
+    cpu="-"
     if (($# > 0)); then
       # CPU seconds of the daemons (both ends) per Gbit received.
-      result[$path,cpu$streams]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v b="$bps" -v s="$seconds" \
+      cpu=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v b="$bps" -v s="$seconds" \
         'BEGIN { printf "%.2f", (t / hz) / (b * s / 1e9) }')
-    else
-      result[$path,cpu$streams]="-"
+      result[$path,cpu$streams]+=" $cpu"
     fi
-    ikm_log "$path, $streams stream(s): $gbit Gbit/s, daemon CPU ${result[$path,cpu$streams]} s/Gbit"
+    ikm_log "round $rep, $path, $streams stream(s): $gbit Gbit/s, daemon CPU $cpu s/Gbit"
   done
 }
 
 # expect_carried PATH BYTES: the tunnel's own counter (BYTES sent by a) covers what iperf3
-# sent through PATH, so the traffic cannot have gone around the tunnel in the clear.
+# sent through PATH in this round, so the traffic cannot have gone around the tunnel in the clear.
 expect_carried() {
   local path=$1 bytes=$2 sent
-  sent=$(cat "$IKM_TMP/iperf3-$path-"*.json | jq -s 'map(.end.sum_sent.bytes // 0) | add')
+  sent=$(cat "$IKM_TMP/iperf3-$path-$rep-"*.json | jq -s 'map(.end.sum_sent.bytes // 0) | add')
   ((bytes >= sent)) || ikm_fail "$path: the tunnel counted $bytes bytes out, iperf3 sent $sent: not through the tunnel"
   ikm_log "$path: the tunnel counted $bytes bytes out for iperf3's $sent"
 }
 
-# not_available PATH REASON: the row says why instead of a number.
+# not_available PATH REASON: the path did not run in this round; the row says why if it never did.
 not_available() {
-  result[$1,1]="n/a: $2"
-  result[$1,4]=""
-  result[$1,cpu1]=""
-  result[$1,cpu4]=""
-  ikm_log "$1: n/a: $2"
+  unavailable[$1]=$2
+  ikm_log "round $rep, $1: n/a: $2"
 }
 
 # stop_tracked PID...: SIGTERM, wait; the daemon must be gone before the next path starts.
@@ -159,88 +162,93 @@ expect_clean() {
 }
 
 # --- 1. plain veth ---
-ikm_log "1/4 plain veth"
-measure veth "$addr_b"
+run_veth() {
+  ikm_log "round $rep/$reps, 1/4 plain veth"
+  measure veth "$addr_b"
+}
 
 # --- 2. ikemesh kernel-tun ---
-ikm_log "2/4 ikemesh kernel-tun"
 etc="$IKM_TMP/ikemesh-etc"
 cp -r "$source_dir/tests/data/tun-mesh" "$etc"
 printf '# The benchmark veth.\n10.15.1.0/24\n' >"$etc/policies/private"
 # The same ESP cipher as the strongSwan row (the default would be AES-GCM-256).
 sed -i 's/^conn private$/&\n\tesp=aes_gcm128/' "$etc/mesh.conf"
-ikm_start_daemon ikemesh-a "$ns_a" -- --config "$etc/mesh.conf" --plugindir "$IKEMESH_BUILD/plugins"
-ikemesh_a=$IKM_PID
-ikm_start_daemon ikemesh-b "$ns_b" -- --config "$etc/mesh.conf" --plugindir "$IKEMESH_BUILD/plugins"
-ikemesh_b=$IKM_PID
-if run_a ping -c 1 -W 10 "$addr_b" >/dev/null; then
-  perf_pids=()
-  if [[ -n ${PERF_DIR:-} ]]; then
-    mkdir -p "$PERF_DIR"
-    perf record -q -g -p "$ikemesh_a" -o "$PERF_DIR/a.perf.data" >/dev/null 2>&1 &
-    perf_pids+=($!)
-    perf record -q -g -p "$ikemesh_b" -o "$PERF_DIR/b.perf.data" >/dev/null 2>&1 &
-    perf_pids+=($!)
+run_ikemesh() {
+  ikm_log "round $rep/$reps, 2/4 ikemesh kernel-tun"
+  local ikemesh_a ikemesh_b traffic out_bytes perf_pids=()
+  ikm_start_daemon "ikemesh-a-$rep" "$ns_a" -- --config "$etc/mesh.conf" --plugindir "$IKEMESH_BUILD/plugins"
+  ikemesh_a=$IKM_PID
+  ikm_start_daemon "ikemesh-b-$rep" "$ns_b" -- --config "$etc/mesh.conf" --plugindir "$IKEMESH_BUILD/plugins"
+  ikemesh_b=$IKM_PID
+  if run_a ping -c 1 -W 10 "$addr_b" >/dev/null; then
+    if [[ -n ${PERF_DIR:-} ]]; then
+      mkdir -p "$PERF_DIR"
+      perf record -q -g -p "$ikemesh_a" -o "$PERF_DIR/a-$rep.perf.data" >/dev/null 2>&1 &
+      perf_pids+=($!)
+      perf record -q -g -p "$ikemesh_b" -o "$PERF_DIR/b-$rep.perf.data" >/dev/null 2>&1 &
+      perf_pids+=($!)
+    fi
+    measure ikemesh "$addr_b" "$ikemesh_a" "$ikemesh_b"
+    if ((${#perf_pids[@]} > 0)); then
+      kill -INT "${perf_pids[@]}" 2>/dev/null || true
+      wait "${perf_pids[@]}" 2>/dev/null || true
+    fi
+    traffic=$("$IKM_BIN/ikemesh" --ctl "$IKM_TMP/ikemesh-a-$rep/run/ikemesh.ctl" trafficstatus)
+    echo "$traffic" >"$IKM_TMP/ikemesh-trafficstatus-$rep.txt"
+    out_bytes=$(grep -o 'outBytes=[0-9]*' <<<"$traffic" | head -1 | cut -d= -f2)
+    expect_carried ikemesh "${out_bytes:-0}"
+    ikm_log "ikemesh: $(grep -m1 'CHILD SA up' "$IKM_TMP/ikemesh-a-$rep/daemon.log" | sed 's/.*ike: //')"
+  else
+    not_available ikemesh "the first ping got no reply"
   fi
-  measure ikemesh "$addr_b" "$ikemesh_a" "$ikemesh_b"
-  if ((${#perf_pids[@]} > 0)); then
-    kill -INT "${perf_pids[@]}" 2>/dev/null || true
-    wait "${perf_pids[@]}" 2>/dev/null || true
-  fi
-  traffic=$("$IKM_BIN/ikemesh" --ctl "$IKM_TMP/ikemesh-a/run/ikemesh.ctl" trafficstatus)
-  echo "$traffic" >"$IKM_TMP/ikemesh-trafficstatus.txt"
-  out_bytes=$(grep -o 'outBytes=[0-9]*' <<<"$traffic" | head -1 | cut -d= -f2)
-  expect_carried ikemesh "${out_bytes:-0}"
-  ikm_log "ikemesh: $(grep -m1 'CHILD SA up' "$IKM_TMP/ikemesh-a/daemon.log" | sed 's/.*ike: //')"
-else
-  not_available ikemesh "the first ping got no reply"
-fi
-stop_tracked "$ikemesh_a" "$ikemesh_b"
-expect_clean ikemesh
+  stop_tracked "$ikemesh_a" "$ikemesh_b"
+  expect_clean ikemesh
+}
 
 # --- 3. wireguard-go ---
-ikm_log "3/4 wireguard-go"
-wg_dir="$IKM_TMP/wireguard"
-mkdir -p "$wg_dir/run-a" "$wg_dir/run-b"
-key_a=$(wg genkey)
-key_b=$(wg genkey)
 # This kernel may have WireGuard built in; wireguard-go refuses to start then unless told.
 export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
-ikm_private_run "$ns_a" "$wg_dir/run-a"
-wg_a=("${IKM_PRIVATE_RUN[@]}")
-ikm_private_run "$ns_b" "$wg_dir/run-b"
-wg_b=("${IKM_PRIVATE_RUN[@]}")
-"${wg_a[@]}" wireguard-go -f wg0 >"$wg_dir/a.log" 2>&1 &
-wg_pid_a=$!
-ikm_track "$wg_pid_a"
-"${wg_b[@]}" wireguard-go -f wg0 >"$wg_dir/b.log" 2>&1 &
-wg_pid_b=$!
-ikm_track "$wg_pid_b"
-ikm_wait_for 10 "wireguard-go's socket in a" test -S "$wg_dir/run-a/wireguard/wg0.sock"
-ikm_wait_for 10 "wireguard-go's socket in b" test -S "$wg_dir/run-b/wireguard/wg0.sock"
-"${wg_a[@]}" wg set wg0 listen-port 51820 private-key <(echo "$key_a") \
-  peer "$(wg pubkey <<<"$key_b")" endpoint "$addr_b:51820" allowed-ips 198.51.100.2/32
-"${wg_b[@]}" wg set wg0 listen-port 51820 private-key <(echo "$key_b") \
-  peer "$(wg pubkey <<<"$key_a")" endpoint "$addr_a:51820" allowed-ips 198.51.100.1/32
-ip -n "$ns_a" addr add 198.51.100.1/24 dev wg0
-ip -n "$ns_b" addr add 198.51.100.2/24 dev wg0
-ip -n "$ns_a" link set wg0 up
-ip -n "$ns_b" link set wg0 up
-if run_a ping -c 1 -W 5 198.51.100.2 >/dev/null; then
-  measure wireguard-go 198.51.100.2 "$wg_pid_a" "$wg_pid_b"
-  out_bytes=$("${wg_a[@]}" wg show wg0 transfer | awk '{ print $3 }')
-  expect_carried wireguard-go "${out_bytes:-0}"
-else
-  not_available wireguard-go "no reply to a ping through wg0"
-fi
-stop_tracked "$wg_pid_a" "$wg_pid_b"
-expect_clean wireguard-go
+run_wireguard() {
+  ikm_log "round $rep/$reps, 3/4 wireguard-go"
+  local wg_dir="$IKM_TMP/wireguard-$rep" key_a key_b wg_a wg_b wg_pid_a wg_pid_b out_bytes
+  mkdir -p "$wg_dir/run-a" "$wg_dir/run-b"
+  key_a=$(wg genkey)
+  key_b=$(wg genkey)
+  ikm_private_run "$ns_a" "$wg_dir/run-a"
+  wg_a=("${IKM_PRIVATE_RUN[@]}")
+  ikm_private_run "$ns_b" "$wg_dir/run-b"
+  wg_b=("${IKM_PRIVATE_RUN[@]}")
+  "${wg_a[@]}" wireguard-go -f wg0 >"$wg_dir/a.log" 2>&1 &
+  wg_pid_a=$!
+  ikm_track "$wg_pid_a"
+  "${wg_b[@]}" wireguard-go -f wg0 >"$wg_dir/b.log" 2>&1 &
+  wg_pid_b=$!
+  ikm_track "$wg_pid_b"
+  ikm_wait_for 10 "wireguard-go's socket in a" test -S "$wg_dir/run-a/wireguard/wg0.sock"
+  ikm_wait_for 10 "wireguard-go's socket in b" test -S "$wg_dir/run-b/wireguard/wg0.sock"
+  "${wg_a[@]}" wg set wg0 listen-port 51820 private-key <(echo "$key_a") \
+    peer "$(wg pubkey <<<"$key_b")" endpoint "$addr_b:51820" allowed-ips 198.51.100.2/32
+  "${wg_b[@]}" wg set wg0 listen-port 51820 private-key <(echo "$key_b") \
+    peer "$(wg pubkey <<<"$key_a")" endpoint "$addr_a:51820" allowed-ips 198.51.100.1/32
+  ip -n "$ns_a" addr add 198.51.100.1/24 dev wg0
+  ip -n "$ns_b" addr add 198.51.100.2/24 dev wg0
+  ip -n "$ns_a" link set wg0 up
+  ip -n "$ns_b" link set wg0 up
+  if run_a ping -c 1 -W 5 198.51.100.2 >/dev/null; then
+    measure wireguard-go 198.51.100.2 "$wg_pid_a" "$wg_pid_b"
+    out_bytes=$("${wg_a[@]}" wg show wg0 transfer | awk '{ print $3 }')
+    expect_carried wireguard-go "${out_bytes:-0}"
+  else
+    not_available wireguard-go "no reply to a ping through wg0"
+  fi
+  stop_tracked "$wg_pid_a" "$wg_pid_b"
+  expect_clean wireguard-go
+}
 
 # --- 4. strongSwan charon + kernel-libipsec ---
-ikm_log "4/4 strongSwan kernel-libipsec"
-# write_swanctl SIDE LOCAL REMOTE: swanctl.conf for one end, in $IKM_TMP/strongswan-SIDE.
+# write_swanctl DIR LOCAL REMOTE: swanctl.conf for one end, in DIR.
 write_swanctl() {
-  local local=$2 remote=$3 dir="$IKM_TMP/strongswan-$1"
+  local dir=$1 local=$2 remote=$3
   cat >"$dir/swanctl.conf" <<EOF
 connections {
   bench {
@@ -276,40 +284,76 @@ secrets {
 EOF
 }
 strongswan_missing=$(ikm_strongswan_missing)
-if [[ -n $strongswan_missing ]]; then
-  not_available strongswan "$strongswan_missing"
-else
-  psk=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-  ikm_strongswan_start strongswan-a "$ns_a"
+psk=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+run_strongswan() {
+  ikm_log "round $rep/$reps, 4/4 strongSwan kernel-libipsec"
+  if [[ -n $strongswan_missing ]]; then
+    not_available strongswan "$strongswan_missing"
+    return
+  fi
+  local charon_a charon_b ss_a ss_b out_bytes
+  ikm_strongswan_start "strongswan-a-$rep" "$ns_a"
   charon_a=$IKM_SS_PID
   ss_a=$IKM_SS_DIR
-  ikm_strongswan_start strongswan-b "$ns_b"
+  ikm_strongswan_start "strongswan-b-$rep" "$ns_b"
   charon_b=$IKM_SS_PID
   ss_b=$IKM_SS_DIR
-  write_swanctl a "$addr_a" "$addr_b"
-  write_swanctl b "$addr_b" "$addr_a"
-  swanctl_a() { ikm_swanctl "$ss_a" "$ns_a" "$@"; }
-  swanctl_b() { ikm_swanctl "$ss_b" "$ns_b" "$@"; }
-  swanctl_a --load-all --file "$ss_a/swanctl.conf" >"$ss_a/load.log" 2>&1 || ikm_fail "swanctl --load-all in a: $(cat "$ss_a/load.log")"
-  swanctl_b --load-all --file "$ss_b/swanctl.conf" >"$ss_b/load.log" 2>&1 || ikm_fail "swanctl --load-all in b: $(cat "$ss_b/load.log")"
-  if ! swanctl_a --initiate --child bench --timeout 20 >"$ss_a/initiate.log" 2>&1; then
+  write_swanctl "$ss_a" "$addr_a" "$addr_b"
+  write_swanctl "$ss_b" "$addr_b" "$addr_a"
+  if ! ikm_swanctl "$ss_a" "$ns_a" --load-all --file "$ss_a/swanctl.conf" >"$ss_a/load.log" 2>&1; then
+    ikm_fail "swanctl --load-all in a: $(cat "$ss_a/load.log")"
+  fi
+  if ! ikm_swanctl "$ss_b" "$ns_b" --load-all --file "$ss_b/swanctl.conf" >"$ss_b/load.log" 2>&1; then
+    ikm_fail "swanctl --load-all in b: $(cat "$ss_b/load.log")"
+  fi
+  if ! ikm_swanctl "$ss_a" "$ns_a" --initiate --child bench --timeout 20 >"$ss_a/initiate.log" 2>&1; then
     not_available strongswan "swanctl --initiate failed: $(tail -1 "$ss_a/initiate.log")"
   elif ! run_a ping -c 1 -W 5 "$addr_b" >/dev/null; then
     not_available strongswan "no reply to a ping through the tunnel"
   else
     measure strongswan "$addr_b" "$charon_a" "$charon_b"
-    swanctl_a --list-sas >"$ss_a/sas.txt"
+    ikm_swanctl "$ss_a" "$ns_a" --list-sas >"$ss_a/sas.txt"
     ikm_log "strongSwan CHILD_SA: $(grep -m1 'INSTALLED' "$ss_a/sas.txt" | tr -s ' ')"
     out_bytes=$(awk '$1 == "out" { gsub(",", ""); print $3; exit }' "$ss_a/sas.txt")
     expect_carried strongswan "${out_bytes:-0}"
   fi
   stop_tracked "$charon_a" "$charon_b"
-fi
+}
+
+# --- the rounds: the four paths in turn, REPS times ---
+for ((rep = 1; rep <= reps; rep++)); do
+  run_veth
+  run_ikemesh
+  run_wireguard
+  run_strongswan
+done
 
 # --- the table ---
-ratio() { # ratio PATH_A PATH_B STREAMS
-  local a=${result[$1,$3]:-} b=${result[$2,$3]:-}
-  if [[ $a =~ ^[0-9.]+$ && $b =~ ^[0-9.]+$ ]] && awk -v b="$b" 'BEGIN { exit !(b > 0) }'; then
+# median LIST: the median of space-separated numbers (the mean of the middle two for an even count).
+median() {
+  tr ' ' '\n' <<<"$1" | grep -E '^[0-9.]+$' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+# cell PATH KEY: "median (min-max)" of the rounds' figures, the one figure of a single round,
+# "n/a: why" if the path never ran, or "-" for no figure (the veth's CPU).
+cell() {
+  local values=${result[$1,$2]:-} low high
+  if [[ -z ${values// /} ]]; then
+    if [[ -n ${unavailable[$1]:-} && $2 != cpu* ]]; then echo "n/a: ${unavailable[$1]}"; else echo "-"; fi
+    return
+  fi
+  read -r low high < <(tr ' ' '\n' <<<"$values" | grep -E '^[0-9.]+$' | sort -g | awk 'NR == 1 { l = $1 } { h = $1 } END { print l, h }')
+  if [[ $low == "$high" && $(wc -w <<<"$values") -eq 1 ]]; then
+    echo "$low"
+  else
+    echo "$(median "$values") ($low-$high)"
+  fi
+}
+ratio() { # ratio PATH_A PATH_B STREAMS: of the medians
+  local a b
+  a=$(median "${result[$1,$3]:-}")
+  b=$(median "${result[$2,$3]:-}")
+  if [[ -n $a && -n $b ]] && awk -v b="$b" 'BEGIN { exit !(b > 0) }'; then
     awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f x", a / b }'
   else
     echo "n/a"
@@ -327,24 +371,25 @@ label() {
   echo
   echo "iperf3 TCP, ${seconds} s per run, $(nproc) CPUs, kernel $(uname -r), $(date -u '+%F %H:%M UTC'),"
   echo "load average before the run: $load_before (the machine is shared: other work lowers every row)"
-  printf '| %-28s | %-15s | %-16s | %-17s | %-17s |\n' "path" "Gbit/s 1 stream" "Gbit/s 4 streams" \
+  echo "$reps round(s), the four paths in turn in each; median (min-max) of the rounds."
+  printf '| %-28s | %-19s | %-19s | %-17s | %-17s |\n' "path" "Gbit/s 1 stream" "Gbit/s 4 streams" \
     "CPU s/Gbit (1)" "CPU s/Gbit (4)"
-  printf '|%s|%s|%s|%s|%s|\n' "------------------------------" "-----------------" "------------------" \
+  printf '|%s|%s|%s|%s|%s|\n' "------------------------------" "---------------------" "---------------------" \
     "-------------------" "-------------------"
   for path in veth ikemesh wireguard-go strongswan; do
-    printf '| %-28s | %-15s | %-16s | %-17s | %-17s |\n' "$(label $path)" "${result[$path,1]:-}" \
-      "${result[$path,4]:-}" "${result[$path,cpu1]:-}" "${result[$path,cpu4]:-}"
+    printf '| %-28s | %-19s | %-19s | %-17s | %-17s |\n' "$(label $path)" "$(cell $path 1)" \
+      "$(cell $path 4)" "$(cell $path cpu1)" "$(cell $path cpu4)"
   done
   echo
   echo "ikemesh / wireguard-go: $(ratio ikemesh wireguard-go 1) (1 stream), $(ratio ikemesh wireguard-go 4) (4 streams)"
   echo "ikemesh / strongSwan:   $(ratio ikemesh strongswan 1) (1 stream), $(ratio ikemesh strongswan 4) (4 streams)"
   echo "ikemesh / plain veth:   $(ratio ikemesh veth 1) (1 stream), $(ratio ikemesh veth 4) (4 streams)"
-  echo "CPU s/Gbit: utime+stime (/proc/PID/stat) of the two daemons of that path, both ends summed,"
-  echo "per Gbit received by iperf3; the kernel's own work (TCP, veth, softirqs not run in those"
-  echo "processes) and iperf3 are not in it."
+  echo "Ratios are of the medians. CPU s/Gbit: utime+stime (/proc/PID/stat) of the two daemons of"
+  echo "that path, both ends summed, per Gbit received by iperf3; the kernel's own work (TCP, veth,"
+  echo "softirqs not run in those processes) and iperf3 are not in it."
 } | tee "$IKM_TMP/table.txt"
 stop_tracked "$iperf_server_pid"
-if [[ ${result[*]} == *"n/a"* ]]; then
+if ((${#unavailable[@]} > 0)); then
   cp -r "$IKM_TMP"/. "$IKEMESH_ARTIFACTS"/
   ikm_log "a path did not work: its logs are kept in $IKEMESH_ARTIFACTS"
 elif [[ $IKEMESH_ARTIFACTS == "$artifacts_default" ]]; then
