@@ -21,6 +21,12 @@ results="$source_dir/bench/results"
 raw="$results/raw"
 ((EUID == 0)) || { echo "run-all.sh: run as root (the scripts create network namespaces)" >&2; exit 1; }
 command -v gnuplot >/dev/null || { echo "run-all.sh: gnuplot is missing: run scripts/install-deps.sh" >&2; exit 1; }
+# The code measured: the commit, "-dirty" if tracked files other than bench/results (which this
+# run rewrites) differ from it. Read before anything is written.
+version=$(git -C "$source_dir" describe --always 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$source_dir" status --porcelain --untracked-files=no -- . ':!bench/results' 2>/dev/null) ]]; then
+  version+="-dirty"
+fi
 rm -rf "$raw"
 mkdir -p "$raw"
 log() { printf '[%s] run-all: %s\n' "$(date +%T)" "$*" >&2; }
@@ -161,7 +167,7 @@ section() { # section NAME TITLE: the step's status, duration, machine load and 
   echo
   echo "Written by \`bench/run-all.sh\` ($started to $(date -u '+%H:%M UTC')) on $(nproc) CPUs"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), kernel $(uname -r),"
-  echo "ikemesh $(git -C "$source_dir" describe --always --dirty 2>/dev/null || echo unknown)"
+  echo "ikemesh $version"
   echo "($(grep -m1 CMAKE_BUILD_TYPE: "$build/CMakeCache.txt" | cut -d= -f2) build), strongSwan $("/usr/lib/ipsec/charon" --version 2>/dev/null | head -1 || dpkg-query -W -f '${Version}' strongswan-charon 2>/dev/null),"
   echo "wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null)."
   echo
