@@ -104,11 +104,11 @@ bool PeerPublicKey::verifyEcdsa(std::span<const std::uint8_t> digest,
 }
 
 bool PeerPublicKey::verifyRsaPss(std::span<const std::uint8_t> digest,
-                                 std::span<const std::uint8_t> signature, const char* hash,
-                                 const char* mgfHash, int saltLength) const {
+                                 std::span<const std::uint8_t> signature, DigestAlgorithm hash,
+                                 DigestAlgorithm mgfHash, int saltLength) const {
   if (!libcrypto_ || EVP_PKEY_get_base_id(libcrypto_.get()) != EVP_PKEY_RSA) return false;
-  const EVP_MD* md = EVP_get_digestbyname(hash);
-  const EVP_MD* mgfMd = EVP_get_digestbyname(mgfHash);
+  const EVP_MD* md = fetchedDigest(hash);
+  const EVP_MD* mgfMd = fetchedDigest(mgfHash);
   UniqueEvpPkeyContext context(EVP_PKEY_CTX_new(libcrypto_.get(), nullptr));
   const bool verified =
       md && mgfMd && context && EVP_PKEY_verify_init(context.get()) == 1 &&

@@ -19,6 +19,7 @@
 #include <ikemesh/result.hpp>
 
 #include "util/NssHandles.hpp"
+#include "util/OpensslDigest.hpp"
 #include "util/OpensslHandles.hpp"
 
 namespace ikemesh::authx509 {
@@ -36,10 +37,10 @@ class PeerPublicKey {
   /// `digest`. Only for EC keys.
   bool verifyEcdsa(std::span<const std::uint8_t> digest, std::span<const std::uint8_t> rawSignature) const;
 
-  /// RSASSA-PSS over `digest` with `hash` (libcrypto's name, e.g. "SHA2-256"), MGF1 with
-  /// `mgfHash` and exactly `saltLength` octets of salt. Only for RSA keys.
+  /// RSASSA-PSS over `digest` with `hash`, MGF1 with `mgfHash` and exactly `saltLength` octets
+  /// of salt. Only for RSA keys.
   bool verifyRsaPss(std::span<const std::uint8_t> digest, std::span<const std::uint8_t> signature,
-                    const char* hash, const char* mgfHash, int saltLength) const;
+                    DigestAlgorithm hash, DigestAlgorithm mgfHash, int saltLength) const;
   /// RSASSA-PKCS1-v1_5: what the signature carries (the DigestInfo), or nothing when it does
   /// not open with the key. Only for RSA keys.
   std::optional<std::vector<std::uint8_t>> recoverRsaPkcs1(std::span<const std::uint8_t> signature) const;

@@ -33,16 +33,15 @@ struct HashSpec {
   SECOidTag oid;
   unsigned length;
   const char* name;
-  const char* libcryptoName;
-  DigestAlgorithm digest;  // what libcrypto hashes the signed octets with
+  DigestAlgorithm digest;  // libcrypto's: the hash of the signed octets, RSA-PSS's hash and MGF1
 };
 
 std::optional<HashSpec> hashSpec(SECOidTag oid) {
   switch (oid) {
-    case SEC_OID_SHA1: return HashSpec{oid, 20, "SHA-1", "SHA1", DigestAlgorithm::Sha1};
-    case SEC_OID_SHA256: return HashSpec{oid, 32, "SHA2-256", "SHA256", DigestAlgorithm::Sha2_256};
-    case SEC_OID_SHA384: return HashSpec{oid, 48, "SHA2-384", "SHA384", DigestAlgorithm::Sha2_384};
-    case SEC_OID_SHA512: return HashSpec{oid, 64, "SHA2-512", "SHA512", DigestAlgorithm::Sha2_512};
+    case SEC_OID_SHA1: return HashSpec{oid, 20, "SHA-1", DigestAlgorithm::Sha1};
+    case SEC_OID_SHA256: return HashSpec{oid, 32, "SHA2-256", DigestAlgorithm::Sha2_256};
+    case SEC_OID_SHA384: return HashSpec{oid, 48, "SHA2-384", DigestAlgorithm::Sha2_384};
+    case SEC_OID_SHA512: return HashSpec{oid, 64, "SHA2-512", DigestAlgorithm::Sha2_512};
     default: return std::nullopt;
   }
 }
@@ -156,8 +155,8 @@ Result<void> verifyRsaPss(const PeerPublicKey& key, const Bytes& signature,
                           unsigned long saltLength) {
   auto hashed = digest(hash, octets);
   if (!hashed) return hashed.error();
-  if (saltLength > 1024 || !key.verifyRsaPss(*hashed, signature, hash.libcryptoName, mgfHash.libcryptoName,
-                                             static_cast<int>(saltLength)))
+  if (saltLength > 1024 ||
+      !key.verifyRsaPss(*hashed, signature, hash.digest, mgfHash.digest, static_cast<int>(saltLength)))
     return badSignature(std::string("RSA-PSS ") + hash.name + " signature");
   return success();
 }

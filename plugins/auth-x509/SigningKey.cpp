@@ -15,6 +15,8 @@
 
 #include <array>
 
+#include "util/OpensslDigest.hpp"
+
 namespace ikemesh::authx509 {
 
 namespace {
@@ -163,8 +165,8 @@ Result<Bytes> SigningKey::signRsaPssSha256(std::span<const std::uint8_t> digest)
   if (libcrypto_)
     return libcryptoSign(libcrypto_.get(), digest, [](EVP_PKEY_CTX* context) {
       return EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_PSS_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1 &&
-             EVP_PKEY_CTX_set_rsa_mgf1_md(context, EVP_sha256()) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(context, fetchedDigest(DigestAlgorithm::Sha2_256)) == 1 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md(context, fetchedDigest(DigestAlgorithm::Sha2_256)) == 1 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(context, static_cast<int>(kSaltLength)) == 1;
     });
   CK_RSA_PKCS_PSS_PARAMS params{CKM_SHA256, CKG_MGF1_SHA256, kSaltLength};
