@@ -722,14 +722,43 @@ void TunDataplane::transmitLoop() {
     pending = usedSlots = 0;
   };
 
-  // Handles one packet in slot `slot`; the caller holds the lock.
-  auto handle = [&](std::size_t slot, std::size_t length) {
+  // Encrypts the packet in slot `slot` for `sa` into the next pending ESP packet, whose address
+  // the caller has written: `ipHeaderLength` and `protocol` are the packet's, `tunnelNextHeader`
+  // is 4 or 41 as its IP version. The caller holds the lock.
+  auto seal = [&](std::size_t slot, std::size_t length, const OutboundSa& sa, std::size_t ipHeaderLength,
+                  std::uint8_t tunnelNextHeader, std::uint8_t protocol) {
+    std::uint8_t* base = buffers.data() + slot * capacity;
+    EspSa& esp = *sa.esp;
+    std::uint8_t* payload = base + kTransmitHeadroom;
+    std::size_t payloadLength = length;
+    std::uint8_t nextHeader = tunnelNextHeader;
+    if (esp.mode() == IpsecMode::Transport) {  // RFC 4303 §3.1.1: ESP after the IP header
+      payload += ipHeaderLength;
+      payloadLength -= ipHeaderLength;
+      nextHeader = protocol;
+    }
+    std::uint8_t* out = payload - esp.headerLength();
+    auto result = esp.encapsulate({payload, payloadLength}, nextHeader,
+                                  {out, static_cast<std::size_t>(base + capacity - out)});
+    reportCrossing(esp, result.crossed);
+    if (result.status != EspStatus::Ok) {
+      counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    vectors[pending] = iovec{out, result.length};
+    destinations[pending] = &sa;
+    ++pending;
+  };
+
+  // Handles one packet in slot `slot`; the caller holds the lock. Returns its headers when it
+  // went to an SA (the next pending ESP packet).
+  auto handle = [&](std::size_t slot, std::size_t length) -> std::optional<PacketHeaders> {
     std::uint8_t* base = buffers.data() + slot * capacity;
     std::uint8_t* packet = base + kTransmitHeadroom;
     auto headers = PacketHeaders::parse({packet, length});
     if (!headers) {
       counters_.dropped.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return std::nullopt;
     }
     // IKE itself is never protected nor acquired (RFC 7296 §2.23; kernel IPsec has bypass
     // policies on the IKE sockets for this): an IKE packet from a socket without our mark
@@ -741,31 +770,15 @@ void TunDataplane::transmitLoop() {
     if (sa) {
       if (udpFd_.load(std::memory_order_relaxed) < 0) {  // no socket adopted yet: nowhere to send
         counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
-        return;
+        return std::nullopt;
       }
-      EspSa& esp = *sa->esp;
-      std::uint8_t* payload = packet;
-      std::size_t payloadLength = length;
-      std::uint8_t nextHeader = headers->source.isV4() ? kNextHeaderIpv4 : kNextHeaderIpv6;
-      if (esp.mode() == IpsecMode::Transport) {  // RFC 4303 §3.1.1: ESP after the IP header
-        payload += headers->headerLength;
-        payloadLength -= headers->headerLength;
-        nextHeader = headers->protocol;
-      }
-      std::uint8_t* out = payload - esp.headerLength();
-      auto result = esp.encapsulate({payload, payloadLength}, nextHeader,
-                                    {out, static_cast<std::size_t>(base + capacity - out)});
-      reportCrossing(esp, result.crossed);
-      if (result.status != EspStatus::Ok) {
-        counters_.dropped.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      vectors[pending] = iovec{out, result.length};
-      destinations[pending] = sa;
       toSockaddr(sa->peer, sa->peerPort, udpFamily_.load(std::memory_order_relaxed), addresses[pending],
                  addressLengths[pending]);
-      ++pending;
-      return;
+      const std::size_t before = pending;
+      seal(slot, length, *sa, headers->headerLength,
+           headers->source.isV4() ? kNextHeaderIpv4 : kNextHeaderIpv6, headers->protocol);
+      if (pending == before) return std::nullopt;
+      return headers;
     }
     const auto* match = ike ? nullptr : longestPrefix(headers->destination);
     const RouteKind kind = ike ? RouteKind::Pass : match ? match->second.back().kind : RouteKind::Drop;
@@ -780,11 +793,11 @@ void TunDataplane::transmitLoop() {
         counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
       else
         counters_.passed.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return std::nullopt;
     }
     if (kind != RouteKind::Trap && kind != RouteKind::Hold) {
       counters_.dropped.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return std::nullopt;
     }
     std::lock_guard heldLock(heldMutex_);
     Held& held = held_[headers->destination];
@@ -796,15 +809,16 @@ void TunDataplane::transmitLoop() {
       ++heldTotal_;
       counters_.held.fetch_add(1, std::memory_order_relaxed);
     }
-    if (kind != RouteKind::Trap) return;
+    if (kind != RouteKind::Trap) return std::nullopt;
     // One acquire per destination, repeated while nothing answers it (the core may have
     // dropped it); the kernel's larval SAs behave alike.
     const auto now = std::chrono::steady_clock::now();
-    if (held.acquiredAt && now - *held.acquiredAt < options_.acquireRepeat) return;
+    if (held.acquiredAt && now - *held.acquiredAt < options_.acquireRepeat) return std::nullopt;
     held.acquiredAt = now;
     Acquire acquire{match->second.back().owner, headers->source,     headers->destination,
                     headers->protocol,          headers->sourcePort, headers->destinationPort};
     post([acquire](TunDataplane&, DataplaneEvents& events) { events.acquire(acquire); });
+    return std::nullopt;
   };
 
   // Segments what one read gave into free slots and handles each segment; false when it needs
@@ -822,7 +836,20 @@ void TunDataplane::transmitLoop() {
       counters_.tunSuperPackets.fetch_add(1, std::memory_order_relaxed);
     const std::size_t first = usedSlots;
     usedSlots += result.segments;
-    for (std::size_t i = 0; i < result.segments; ++i) handle(first + i, segmentLengths[i]);
+    const auto headers = handle(first, segmentLengths[0]);
+    if (headers) {
+      // The segments of a super-packet share addresses, ports and header lengths: when the
+      // first went to an SA, so do the others, without parsing and looking up each again.
+      const OutboundSa& sa = *destinations[pending - 1];
+      const std::uint8_t tunnelNextHeader = headers->source.isV4() ? kNextHeaderIpv4 : kNextHeaderIpv6;
+      for (std::size_t i = 1; i < result.segments; ++i) {
+        addresses[pending] = addresses[pending - 1];
+        addressLengths[pending] = addressLengths[pending - 1];
+        seal(first + i, segmentLengths[i], sa, headers->headerLength, tunnelNextHeader, headers->protocol);
+      }
+      return true;
+    }
+    for (std::size_t i = 1; i < result.segments; ++i) handle(first + i, segmentLengths[i]);
     return true;
   };
 
@@ -898,9 +925,13 @@ void TunDataplane::receiveLoop() {
   // Transport-mode payloads of GRO buffers with their restored IP headers (see receive()).
   std::vector<std::uint8_t> relocated(kRelocationArea);
   std::size_t relocatedUsed = 0;
+  // The end of what the coalescer still holds of the current buffer: octets before it are in
+  // use, octets after it up to the next payload (trailer, ICV, ESP header, IV) are free.
+  const std::uint8_t* heldEnd = nullptr;
 
   auto writeOut = [&] {
     relocatedUsed = 0;
+    heldEnd = nullptr;
     coalescer.flush([&](const iovec* vectors, int count) {
       const int skip = virtioHeader ? 0 : 1;  // the virtio header goes only to a device that wants it
       const auto packets = static_cast<std::uint64_t>(count - 1);
@@ -913,8 +944,8 @@ void TunDataplane::receiveLoop() {
     });
   };
 
-  // One datagram at data[0, length), `first` when nothing of this buffer came before it.
-  auto receive = [&](std::uint8_t* data, std::size_t length, bool first, const msghdr& message,
+  // One datagram at data[0, length).
+  auto receive = [&](std::uint8_t* data, std::size_t length, const msghdr& message,
                      const sockaddr_storage& source) {
     if (length == 1 && data[0] == 0xff) return;  // RFC 3948 §2.3: NAT-keepalive
     if (length >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
@@ -968,16 +999,21 @@ void TunDataplane::receiveLoop() {
     std::size_t innerLength = result.payloadLength;
     if (sa.esp->mode() == IpsecMode::Transport) {
       // RFC 4303 §3.1.1: the IP header comes back before the payload. The first datagram of a
-      // buffer has headroom for it; in a GRO buffer the octets before a later datagram are the
-      // previous one's, still waiting to be written, so that payload moves to the relocation
-      // area (written out, and so emptied, when full).
+      // buffer has headroom for it. Before a later datagram of a GRO buffer lie its own ESP
+      // header and IV and the previous datagram's trailer and ICV, all spent: at least 34
+      // octets with AES-GCM, enough for an IPv4 header. Where they are too few (IPv6 after
+      // a short trailer) the payload moves to the relocation area (written out, and so
+      // emptied, when full).
       const std::size_t header = sa.peer.isV4() ? 20 : 40;
-      if (!first) {
+      if (heldEnd && inner - header < heldEnd) {
         if (relocatedUsed + header + innerLength > relocated.size()) writeOut();
         std::uint8_t* target = relocated.data() + relocatedUsed + header;
         std::memcpy(target, inner, innerLength);
         inner = target;
         relocatedUsed += header + innerLength;
+        counters_.transportRelocated.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        heldEnd = inner + innerLength;
       }
       writeIpHeader(inner, innerLength, sa.peer, sa.local, result.nextHeader);
       inner -= header;
@@ -987,6 +1023,7 @@ void TunDataplane::receiveLoop() {
         counters_.espRejected.fetch_add(1, std::memory_order_relaxed);
         return;
       }
+      heldEnd = inner + innerLength;
     }
     lock.unlock();
     if (coalescer.full()) writeOut();
@@ -1033,8 +1070,9 @@ void TunDataplane::receiveLoop() {
       }
       if (segment < length)
         counters_.udpGroReceives.fetch_add((length + segment - 1) / segment, std::memory_order_relaxed);
+      heldEnd = nullptr;  // nothing of this buffer is held yet
       for (std::size_t offset = 0; offset < length; offset += segment)
-        receive(data + offset, std::min(segment, length - offset), offset == 0, message, sources[i]);
+        receive(data + offset, std::min(segment, length - offset), message, sources[i]);
     }
     writeOut();
   }
@@ -1144,6 +1182,7 @@ TunDataplane::Statistics TunDataplane::statistics() const {
   s.udpGsoSends = counters_.udpGsoSends.load();
   s.udpGroReceives = counters_.udpGroReceives.load();
   s.tunCoalesced = counters_.tunCoalesced.load();
+  s.transportRelocated = counters_.transportRelocated.load();
   return s;
 }
 

@@ -106,6 +106,9 @@ class TunDataplane final : public Dataplane {
     std::uint64_t udpGsoSends = 0;      ///< datagrams sent as part of a UDP_SEGMENT batch
     std::uint64_t udpGroReceives = 0;   ///< datagrams received inside a UDP_GRO buffer
     std::uint64_t tunCoalesced = 0;     ///< decrypted packets written as part of a coalesced one
+    /// Transport-mode payloads of a UDP_GRO buffer copied elsewhere to get their IP header back
+    /// (too little spent room before them; see receiveLoop()).
+    std::uint64_t transportRelocated = 0;
   };
   Statistics statistics() const;
 
@@ -153,7 +156,7 @@ class TunDataplane final : public Dataplane {
   struct Counters {
     std::atomic<std::uint64_t> tunPacketsRead{0}, espSent{0}, espReceived{0}, ikeReceived{0}, held{0},
         heldDropped{0}, passed{0}, dropped{0}, espRejected{0}, espEarly{0}, sendErrors{0}, tunSuperPackets{0},
-        udpGsoSends{0}, udpGroReceives{0}, tunCoalesced{0};
+        udpGsoSends{0}, udpGroReceives{0}, tunCoalesced{0}, transportRelocated{0};
   };
 
   TunDataplane(Host& host, const TunOptions& options, TunDevice tun, std::unique_ptr<RoutingTable> routing,
