@@ -93,7 +93,7 @@ const char* describe(EspStatus status) noexcept {
 /// and make it again at its next packet (releaseIdleContext()).
 struct EspSa::Keys {
   UniqueSymKey cipherKey;
-  UniqueContext gcm;  // AES-GCM: a message context for this SA's direction; guarded by gcmMutex_
+  UniqueContext gcm;  // AES-GCM: a message context for this SA's direction; guarded by gcmLock_
   std::array<std::uint8_t, kGcmSaltLength> salt{};
   std::array<std::uint8_t, 32> gcmKey{};  // AES-GCM: the key without its salt
   std::size_t gcmKeyLength = 0;
@@ -271,7 +271,7 @@ EncapsulateResult EspSa::seal(const std::uint8_t* iv, std::span<const std::uint8
       storeBe32(aad.data() + 4, static_cast<std::uint32_t>(sequence));
     }
     int written = 0;
-    std::lock_guard lock(gcmMutex_);
+    std::lock_guard lock(gcmLock_);
     if (!keys_->gcm && !keys_->makeGcmContext()) return {EspStatus::CryptoFailed, 0, LifetimeCrossing::None};
     if (PK11_AEADOp(keys_->gcm.get(), CKG_NO_GENERATE, 0, nonce.data(), static_cast<int>(nonce.size()),
                     aad.data(), static_cast<int>(aadLength), plaintext, &written,
@@ -373,7 +373,7 @@ DecapsulateResult EspSa::decapsulate(std::span<std::uint8_t> packet) noexcept {
       std::memcpy(aad.data() + 4, data + 4, 4);
     }
     int written = 0;
-    std::unique_lock lock(gcmMutex_);
+    std::unique_lock lock(gcmLock_);
     if (!keys_->gcm && !keys_->makeGcmContext()) {
       result.status = EspStatus::CryptoFailed;
       return result;
@@ -445,8 +445,11 @@ DecapsulateResult EspSa::decapsulate(std::span<std::uint8_t> packet) noexcept {
 }
 
 LifetimeCrossing EspSa::account(std::size_t payloadLength) noexcept {
-  const std::uint64_t bytes = bytes_.fetch_add(payloadLength, std::memory_order_relaxed) + payloadLength;
-  const std::uint64_t packets = packets_.fetch_add(1, std::memory_order_relaxed) + 1;
+  // One thread at a time comes here per SA (see the class comment): no read-modify-write needed.
+  const std::uint64_t bytes = bytes_.load(std::memory_order_relaxed) + payloadLength;
+  const std::uint64_t packets = packets_.load(std::memory_order_relaxed) + 1;
+  bytes_.store(bytes, std::memory_order_relaxed);
+  packets_.store(packets, std::memory_order_relaxed);
   // Never before the SA was added, which the coarse clock, a tick behind, could say.
   lastUseTicks_.store(std::max(coarseTicksNow(), ticksOf(addTime_)), std::memory_order_relaxed);
   auto reached = [&](const SaLifetime& limit) {
@@ -466,7 +469,7 @@ bool EspSa::releaseIdleContext(std::chrono::system_clock::time_point now,
                          : addTime_;
   if (now - since < idleFor) return false;
   // A packet thread holding the lock is using the SA: it is not idle.
-  std::unique_lock lock(gcmMutex_, std::try_to_lock);
+  std::unique_lock lock(gcmLock_, std::try_to_lock);
   if (!lock.owns_lock() || !keys_->gcm) return false;
   keys_->gcm.reset();
   keys_->cipherKey.reset();
@@ -474,7 +477,7 @@ bool EspSa::releaseIdleContext(std::chrono::system_clock::time_point now,
 }
 
 bool EspSa::holdsContext() const noexcept {
-  std::lock_guard lock(gcmMutex_);
+  std::lock_guard lock(gcmLock_);
   return !aead_ || keys_->gcm != nullptr;
 }
 

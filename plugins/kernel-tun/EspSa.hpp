@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <thread>
 
 #include <ikemesh/dataplane.hpp>
 #include <ikemesh/result.hpp>
@@ -149,9 +150,25 @@ class EspSa {
   std::size_t icvLength_;
   std::size_t blockLength_;  // padding alignment: 4 for AES-GCM (RFC 4303 §2.4), 16 for CBC
   std::unique_ptr<Keys> keys_;
-  /// Guards the AES-GCM context against releaseIdleContext() on another thread; uncontended
-  /// on the packet path (one thread per direction).
-  mutable std::mutex gcmMutex_;
+  /// Guards the AES-GCM context against releaseIdleContext() on another thread. The packet
+  /// thread holds it for one AES-GCM operation and the idle sweep only takes it when free, so
+  /// it is a flag rather than a mutex: unlocking is a plain store, where a mutex needs a second
+  /// locked instruction per packet.
+  class ContextLock {
+   public:
+    void lock() noexcept {
+      while (held_.exchange(true, std::memory_order_acquire))
+        while (held_.load(std::memory_order_relaxed)) std::this_thread::yield();
+    }
+    bool try_lock() noexcept {
+      return !held_.load(std::memory_order_relaxed) && !held_.exchange(true, std::memory_order_acquire);
+    }
+    void unlock() noexcept { held_.store(false, std::memory_order_release); }
+
+   private:
+    std::atomic<bool> held_{false};
+  };
+  mutable ContextLock gcmLock_;
 
   std::uint64_t nextSequence_ = 1;  // outbound
   ReplayWindow window_;             // inbound
@@ -159,6 +176,8 @@ class EspSa {
   SaLifetime soft_;
   SaLifetime hard_;
   std::chrono::system_clock::time_point addTime_;
+  // Written by the one thread at a time that processes packets (a load and a store, no locked
+  // instruction per packet); read from any thread.
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> packets_{0};
   std::atomic<std::int64_t> lastUseTicks_{0};  // system_clock ticks; 0 = never used
