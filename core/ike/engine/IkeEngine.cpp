@@ -95,7 +95,7 @@ IkeSa& IkeEngine::createSa(const ConnectionView& connection, const Endpoint& loc
   const std::uint64_t spi = ourSpi ? ourSpi : freshIkeSpi();
   (initiator ? sa->initiatorSpi : sa->responderSpi) = spi;
   bySpi_[spi] = sa->serial;
-  if (initiator) initiatedTo_.emplace(remote.address, sa->serial);
+  byPeer_.emplace(remote.address, sa->serial);
   auto& ref = *sa;
   sas_[sa->serial] = std::move(sa);
   // A verification that needs the peer's key from DNS starts its lookup now, in parallel with
@@ -379,6 +379,10 @@ void IkeEngine::receive(std::span<const std::uint8_t> message, const Endpoint& f
   // RFC 7296 §2.23: behind a NAT the peer's port (and address) may change; follow the latest
   // authenticated message.
   if (from != sa->remote || to != sa->local) {
+    if (!(from.address == sa->remote.address)) {
+      unindexPeer(*sa);
+      byPeer_.emplace(from.address, sa->serial);
+    }
     sa->remote = from;
     sa->local = to;
   }
@@ -487,6 +491,25 @@ void IkeEngine::removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::stri
   delegate_.childSaDown(info, reason);
 }
 
+void IkeEngine::unindexPeer(const IkeSa& sa) {
+  auto [first, last] = byPeer_.equal_range(sa.remote.address);
+  for (auto s = first; s != last; ++s)
+    if (s->second == sa.serial) {
+      byPeer_.erase(s);
+      return;
+    }
+}
+
+std::vector<IkeSa*> IkeEngine::sasWithPeer(const IpAddress& address) {
+  std::vector<IkeSa*> out;
+  auto [first, last] = byPeer_.equal_range(address);
+  for (auto s = first; s != last; ++s)
+    if (IkeSa* sa = find(s->second)) out.push_back(sa);
+  // An SA whose peer moved was indexed again, behind younger ones: serial order is age order.
+  std::sort(out.begin(), out.end(), [](const IkeSa* a, const IkeSa* b) { return a->serial < b->serial; });
+  return out;
+}
+
 void IkeEngine::removeSa(IkeSaSerial serial, const std::string& reason, bool deleteChildren) {
   auto it = sas_.find(serial);
   if (it == sas_.end()) return;
@@ -499,14 +522,8 @@ void IkeEngine::removeSa(IkeSaSerial serial, const std::string& reason, bool del
   if (sa.halfOpen) --halfOpen_;
   const auto ourSpi = sa.initiator ? sa.initiatorSpi : sa.responderSpi;
   if (auto s = bySpi_.find(ourSpi); s != bySpi_.end() && s->second == serial) bySpi_.erase(s);
-  if (sa.initiator) {
-    auto [first, last] = initiatedTo_.equal_range(sa.remote.address);
-    for (auto s = first; s != last; ++s)
-      if (s->second == serial) {
-        initiatedTo_.erase(s);
-        break;
-      }
-  } else {
+  unindexPeer(sa);
+  if (!sa.initiator) {
     // Its key is the initiator's SPI and address at IKE_SA_INIT; the port may have moved since
     // (a NAT mapping changed): then the slow way.
     if (auto s = byInitiatorSpi_.find({sa.initiatorSpi, sa.remote});

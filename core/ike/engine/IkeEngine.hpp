@@ -134,6 +134,10 @@ class IkeEngine {
   /// it is a bitwise copy, at most kMaxResponseResends times (RFC 7296 §2.1); else refused.
   void answerRetransmission(IkeSa& sa, std::span<const std::uint8_t> datagram, const Endpoint& from);
   void removeSa(IkeSaSerial serial, const std::string& reason, bool deleteChildren = true);
+  /// The IKE SAs whose peer is at `address` (byPeer_), oldest first.
+  std::vector<IkeSa*> sasWithPeer(const IpAddress& address);
+  /// Takes `sa` out of byPeer_ (under its current peer address).
+  void unindexPeer(const IkeSa& sa);
   void removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::string& reason);
   void startLiveness(IkeSa& sa);
   void livenessTick(IkeSaSerial serial);
@@ -225,9 +229,11 @@ class IkeEngine {
   /// Responder IKE SAs by the initiator's SPI and address, to recognise a retransmitted
   /// IKE_SA_INIT (RFC 7296 §2.1).
   std::map<std::pair<std::uint64_t, Endpoint>, IkeSaSerial> byInitiatorSpi_;
-  /// The IKE SAs we initiated, by the peer's address, until they are removed: an IKE_SA_INIT
-  /// request looks for a crossing initiation there (resolveCrossing) instead of in every SA.
-  std::multimap<IpAddress, IkeSaSerial> initiatedTo_;
+  /// Every IKE SA by its peer's address (IkeSa::remote), until it is removed: what concerns one
+  /// peer (a crossing initiation, INITIAL_CONTACT, an acquire for a peer with an IKE SA) is
+  /// looked up there instead of in every SA, which a node with thousands of peers would pay
+  /// for at each handshake.
+  std::multimap<IpAddress, IkeSaSerial> byPeer_;
   /// The initiators (SPI, address) a cookie was demanded from, the last kRememberedCookieDemands:
   /// they get state only with the cookie (onIkeSaInitRequest).
   static constexpr std::size_t kRememberedCookieDemands = 4096;

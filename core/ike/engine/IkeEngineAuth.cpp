@@ -265,10 +265,9 @@ void IkeEngine::onIkeAuthRequest(IkeSa& sa, std::uint32_t messageId, const std::
         // RFC 7296 §2.4: INITIAL_CONTACT says the peer has no other IKE SA with us any more.
         if (findNotify(inner, NotifyType::InitialContact)) {
           std::vector<IkeSaSerial> stale;
-          for (const auto& [other, o] : sas_)
-            if (other != serial && o->established && o->remote.address == s->remote.address &&
-                o->connection.name == s->connection.name)
-              stale.push_back(other);
+          for (const IkeSa* o : sasWithPeer(s->remote.address))
+            if (o->serial != serial && o->established && o->connection.name == s->connection.name)
+              stale.push_back(o->serial);
           for (auto other : stale) removeSa(other, "INITIAL_CONTACT: the peer restarted");
           s = find(serial);
           if (!s) return;

@@ -83,9 +83,9 @@ Bytes groupBytes(DhGroup group) {
 
 Result<IkeSaSerial> IkeEngine::initiate(const ConnectionView& connection, const Endpoint& local,
                                         const Endpoint& remote) {
-  for (const auto& [serial, sa] : sas_)
-    if (sa->connection.name == connection.name && sa->remote.address == remote.address && !sa->replaced &&
-        sa->state != IkeSaState::Deleting) {
+  for (IkeSa* sa : sasWithPeer(remote.address))
+    if (sa->connection.name == connection.name && !sa->replaced && sa->state != IkeSaState::Deleting) {
+      const auto serial = sa->serial;
       // An acquire for a peer whose IKE SA lost its last CHILD SA (expired after a refused
       // rekey, or deleted by the peer): without a new one the traffic would meet the trap again
       // and again while the IKE SA lives on.
@@ -309,17 +309,14 @@ Bytes IkeEngine::cookieFor(const Bytes& nonce, const IpAddress& address, std::ui
 
 bool IkeEngine::resolveCrossing(const ConnectionView& connection, const Endpoint& remote,
                                 const Bytes& peerNonce) {
-  auto [first, last] = initiatedTo_.equal_range(remote.address);
-  for (auto candidate = first; candidate != last; ++candidate) {
-    const auto serial = candidate->second;
-    IkeSa* sa = find(serial);
-    if (!sa || sa->established || sa->replaced || sa->connection.name != connection.name) continue;
+  for (IkeSa* sa : sasWithPeer(remote.address)) {
+    if (!sa->initiator || sa->established || sa->replaced || sa->connection.name != connection.name) continue;
     // Both sides started at once. Both compare the two initiator nonces the same way, so
     // exactly one initiation survives: the one with the lower nonce.
     if (std::lexicographical_compare(sa->nonceInitiator.begin(), sa->nonceInitiator.end(), peerNonce.begin(),
                                      peerNonce.end()))
       return false;
-    const auto ours = serial;
+    const auto ours = sa->serial;
     sa->replaced = true;  // not a failure: the peer's IKE SA takes its place
     removeSa(ours, "crossing initiation: the peer's IKE SA goes on");
     return true;

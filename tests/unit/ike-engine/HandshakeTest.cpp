@@ -320,5 +320,26 @@ TEST_F(EngineTest, LookaheadStartsAtIkeSaInitAndEmptyAddressIdsBecomeTheSaAddres
   EXPECT_EQ(authA.claimed, (Identity{IdType::Ipv4Address, {198, 51, 100, 2}}));
 }
 
+// RFC 7296 §2.4: a peer that lost its state (here: a new engine at a's address) says
+// INITIAL_CONTACT in its IKE_AUTH; b removes its old IKE SA with that peer and keeps the one
+// with another peer.
+TEST_F(EngineTest, InitialContactFromARestartedPeerRemovesOnlyItsOldIkeSa) {
+  connect();
+  Node c(clock, network, "c", "203.0.113.3", 0xc0000100);
+  ASSERT_TRUE(c.engine.initiate(c.connection, c.endpoint, b.endpoint));
+  network.settle();
+  ASSERT_EQ(b.establishedIkeSas(), 2u);
+
+  Node restarted(clock, network, "a again", "192.0.2.1", 0xa1000100);
+  ASSERT_TRUE(restarted.engine.initiate(restarted.connection, restarted.endpoint, b.endpoint));
+  network.settle();
+
+  ASSERT_EQ(restarted.established.size(), 1u);
+  ASSERT_EQ(b.deleted.size(), 1u);
+  EXPECT_EQ(b.deleted[0].first.initiatorSpi, a.established[0].initiatorSpi);
+  EXPECT_NE(b.deleted[0].second.find("INITIAL_CONTACT"), std::string::npos) << b.deleted[0].second;
+  EXPECT_EQ(b.establishedIkeSas(), 2u);  // the restarted peer's new one and c's
+}
+
 }  // namespace
 }  // namespace ikemesh::testkit
