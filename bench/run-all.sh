@@ -121,7 +121,8 @@ fi
 if grep -q '^| ikemesh kernel-tun' "$raw/tun_throughput.txt" 2>/dev/null; then
   awk -F'|' '/^\| (plain veth|ikemesh|wireguard|strongSwan)/ {
       name = $2; gsub(/^ +| +$/, "", name); gsub(/ /, "\\n", name)
-      one = $3 + 0; four = $4 + 0; printf "\"%s\"\t%s\t%s\n", name, one, four }' \
+      one = $3 + 0; four = $4 + 0; udp64 = $7 + 0; udp1400 = $8 + 0
+      printf "\"%s\"\t%s\t%s\t%s\t%s\n", name, one, four, udp64, udp1400 }' \
     "$raw/tun_throughput.txt" >"$raw/tun_throughput.dat"
   gnuplot <<EOF
 set terminal pngcairo size 800,450
@@ -137,6 +138,20 @@ set yrange [0.01:*]
 plot "$raw/tun_throughput.dat" using 2:xtic(1) title "1 stream", "" using 3 title "4 streams"
 EOF
   plots+=("tun_throughput.png")
+  gnuplot <<EOF
+set terminal pngcairo size 800,450
+set bmargin 5
+set output "$results/tun_udp.png"
+set title "iperf3 UDP packets that arrived through each tunnel (one sender, -b 0)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "thousand packets/s"
+set logscale y
+set yrange [1:*]
+plot "$raw/tun_throughput.dat" using 4:xtic(1) title "64 octets", "" using 5 title "1400 octets"
+EOF
+  plots+=("tun_udp.png")
 fi
 
 # --- REPORT.md ---

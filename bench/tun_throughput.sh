@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# iperf3 TCP throughput through four paths on ONE veth pair between two network namespaces:
+# iperf3 TCP throughput and UDP packet rates through four paths on ONE veth pair between two
+# network namespaces:
 #   1. plain veth (the ceiling),
 #   2. ikemesh kernel-tun (two ikemeshd, NULL auth, ESP-in-UDP over a TUN device),
 #   3. wireguard-go (userspace WireGuard over a TUN device),
 #   4. strongSwan charon with kernel-libipsec (userspace ESP over a TUN device; this host's
 #      kernel has no ESP, so libipsec is strongSwan's only way here).
-# Each path runs alone (the previous one's daemons are stopped first), 10 s with 1 stream and
-# 10 s with 4 streams; the four paths take turns, REPS times (fresh daemons every time), and
+# Each path runs alone (the previous one's daemons are stopped first): TCP 10 s with 1 stream
+# and 10 s with 4 streams, then UDP 10 s each with 64-octet and 1400-octet packets sent as fast
+# as iperf3 can (-b 0); the four paths take turns, REPS times (fresh daemons every time), and
 # the table gives each figure's median (min-max) and the ratios of the medians; see
 # bench/README.md for what each column means.
 #
@@ -17,7 +19,7 @@
 # number of rounds; PERF_DIR (unset), a folder: `perf record -g` of both ikemeshd during their
 # runs is written there (a-REP.perf.data for the sender, b-REP.perf.data for the receiver),
 # which also slows those runs.
-# Not a test: it is not registered in ctest, and it runs iperf3 traffic for about 80 s a round.
+# Not a test: it is not registered in ctest, and it runs iperf3 traffic for about 160 s a round.
 #
 # Everything it creates (namespaces ikmbench<random>-a/-b, processes, files in /tmp) is
 # removed by the EXIT trap of tests/lib/netns.sh on every exit path; processes are ended by
@@ -95,8 +97,10 @@ ikm_wait_for 10 "the iperf3 server" bash -c "ip netns exec $ns_b ss -ltn | grep 
 # result[PATH,STREAMS] and result[PATH,cpuSTREAMS]: the figures of every round, space-separated;
 # unavailable[PATH]: why a path did not run in some round.
 declare -A result=() unavailable=()
-# measure PATH TARGET PID...: iperf3 from a to TARGET with 1 and 4 streams; records Gbit/s and
-# the CPU seconds per Gbit of the given daemon processes (none for the plain veth).
+# measure PATH TARGET PID...: iperf3 from a to TARGET with 1 and 4 TCP streams, records Gbit/s
+# and the CPU seconds per Gbit of the given daemon processes (none for the plain veth); then UDP
+# packets of 64 and 1400 octets (IP header included, so that every tunnel's MTU takes them
+# whole), records the packets per second that arrived.
 measure() {
   local path=$1 target=$2
   shift 2
@@ -124,15 +128,32 @@ measure() {
     fi
     ikm_log "round $rep, $path, $streams stream(s): $gbit Gbit/s, daemon CPU $cpu s/Gbit"
   done
+  local size kpps
+  for size in 64 1400; do
+    json="$IKM_TMP/iperf3-$path-$rep-udp$size.json"
+    # -l is the UDP payload: the packet less 20 octets of IPv4 and 8 of UDP header.
+    if ! ip netns exec "$ns_a" iperf3 -c "$target" -u -b 0 -l $((size - 28)) -t "$seconds" -J \
+      >"$json" 2>"$json.err"; then
+      ikm_log "$path, UDP $size: iperf3 failed: $(jq -r '.error // empty' "$json" 2>/dev/null) $(cat "$json.err")"
+      unavailable[$path]="iperf3 failed"
+      continue
+    fi
+    kpps=$(jq -r '.end.sum_received | (.packets - .lost_packets) / .seconds / 1000' "$json")
+    kpps=$(awk -v k="$kpps" 'BEGIN { printf "%.1f", k }')
+    result[$path,udp$size]+=" $kpps"
+    ikm_log "round $rep, $path, UDP $size-octet packets: $kpps thousand per second arrived"
+  done
 }
 
 # expect_carried PATH BYTES: the tunnel's own counter (BYTES sent by a) covers what iperf3
-# sent through PATH in this round, so the traffic cannot have gone around the tunnel in the clear.
+# received through PATH in this round, so the traffic cannot have gone around the tunnel in the
+# clear. (Received, not sent: UDP sent flat out is partly dropped before any tunnel sees it.)
 expect_carried() {
-  local path=$1 bytes=$2 sent
-  sent=$(cat "$IKM_TMP/iperf3-$path-$rep-"*.json | jq -s 'map(.end.sum_sent.bytes // 0) | add')
-  ((bytes >= sent)) || ikm_fail "$path: the tunnel counted $bytes bytes out, iperf3 sent $sent: not through the tunnel"
-  ikm_log "$path: the tunnel counted $bytes bytes out for iperf3's $sent"
+  local path=$1 bytes=$2 received
+  received=$(cat "$IKM_TMP/iperf3-$path-$rep-"*.json | jq -s 'map(.end.sum_received.bytes // 0) | add')
+  ((bytes >= received)) ||
+    ikm_fail "$path: the tunnel counted $bytes bytes out, iperf3 received $received: not through the tunnel"
+  ikm_log "$path: the tunnel counted $bytes bytes out for iperf3's $received received"
 }
 
 # not_available PATH REASON: the path did not run in this round; the row says why if it never did.
@@ -359,6 +380,13 @@ ratio() { # ratio PATH_A PATH_B STREAMS: of the medians
     echo "n/a"
   fi
 }
+short_label() {
+  case $1 in
+    veth) echo "plain veth" ;;
+    strongswan) echo "strongSwan" ;;
+    *) echo "$1" ;;
+  esac
+}
 label() {
   case $1 in
     veth) echo "plain veth (ceiling)" ;;
@@ -369,24 +397,28 @@ label() {
 }
 {
   echo
-  echo "iperf3 TCP, ${seconds} s per run, $(nproc) CPUs, kernel $(uname -r), $(date -u '+%F %H:%M UTC'),"
+  echo "iperf3 TCP and UDP, ${seconds} s per run, $(nproc) CPUs, kernel $(uname -r), $(date -u '+%F %H:%M UTC'),"
   echo "load average before the run: $load_before (the machine is shared: other work lowers every row)"
   echo "$reps round(s), the four paths in turn in each; median (min-max) of the rounds."
-  printf '| %-28s | %-19s | %-19s | %-17s | %-17s |\n' "path" "Gbit/s 1 stream" "Gbit/s 4 streams" \
-    "CPU s/Gbit (1)" "CPU s/Gbit (4)"
-  printf '|%s|%s|%s|%s|%s|\n' "------------------------------" "---------------------" "---------------------" \
-    "-------------------" "-------------------"
+  printf '| %-28s | %-19s | %-19s | %-17s | %-17s | %-21s | %-21s |\n' "path" "Gbit/s 1 stream" \
+    "Gbit/s 4 streams" "CPU s/Gbit (1)" "CPU s/Gbit (4)" "UDP 64 B kpackets/s" "UDP 1400 B kpackets/s"
+  printf '|%s|%s|%s|%s|%s|%s|%s|\n' "------------------------------" "---------------------" \
+    "---------------------" "-------------------" "-------------------" "-----------------------" \
+    "-----------------------"
   for path in veth ikemesh wireguard-go strongswan; do
-    printf '| %-28s | %-19s | %-19s | %-17s | %-17s |\n' "$(label $path)" "$(cell $path 1)" \
-      "$(cell $path 4)" "$(cell $path cpu1)" "$(cell $path cpu4)"
+    printf '| %-28s | %-19s | %-19s | %-17s | %-17s | %-21s | %-21s |\n' "$(label $path)" "$(cell $path 1)" \
+      "$(cell $path 4)" "$(cell $path cpu1)" "$(cell $path cpu4)" "$(cell $path udp64)" "$(cell $path udp1400)"
   done
   echo
-  echo "ikemesh / wireguard-go: $(ratio ikemesh wireguard-go 1) (1 stream), $(ratio ikemesh wireguard-go 4) (4 streams)"
-  echo "ikemesh / strongSwan:   $(ratio ikemesh strongswan 1) (1 stream), $(ratio ikemesh strongswan 4) (4 streams)"
-  echo "ikemesh / plain veth:   $(ratio ikemesh veth 1) (1 stream), $(ratio ikemesh veth 4) (4 streams)"
+  for peer in wireguard-go strongswan veth; do
+    printf '%-23s %s (1 stream), %s (4 streams); UDP %s (64 B), %s (1400 B)\n' \
+      "ikemesh / $(short_label $peer):" "$(ratio ikemesh $peer 1)" "$(ratio ikemesh $peer 4)" \
+      "$(ratio ikemesh $peer udp64)" "$(ratio ikemesh $peer udp1400)"
+  done
   echo "Ratios are of the medians. CPU s/Gbit: utime+stime (/proc/PID/stat) of the two daemons of"
   echo "that path, both ends summed, per Gbit received by iperf3; the kernel's own work (TCP, veth,"
-  echo "softirqs not run in those processes) and iperf3 are not in it."
+  echo "softirqs not run in those processes) and iperf3 are not in it. UDP: packets (IP header"
+  echo "included) sent by one iperf3 as fast as it can, thousands per second that arrived."
 } | tee "$IKM_TMP/table.txt"
 stop_tracked "$iperf_server_pid"
 if ((${#unavailable[@]} > 0)); then
