@@ -73,6 +73,23 @@ done
 
 # --- plots ---
 plots=()
+# bar_chart PNG TITLE SETTINGS DAT COLUMNS: a clustered bar chart of $raw/DAT into $results/PNG.
+# SETTINGS are the chart's own gnuplot lines (axes, key), COLUMNS what its plot command takes
+# after the file name.
+bar_chart() {
+  gnuplot <<EOF
+set terminal pngcairo size 800,450
+set bmargin 5
+set output "$results/$1"
+set title "$2"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+$3
+plot "$raw/$4" $5
+EOF
+  plots+=("$1")
+}
 # IKE handshakes/s: median per responder and auth, from ike_load.tsv.
 if [[ -s $raw/ike_load.tsv ]]; then
   awk -F'\t' 'NR > 1 { v[$2 FS $1] = v[$2 FS $1] " " $4; seen[$2] = 1 }
@@ -81,41 +98,18 @@ if [[ -s $raw/ike_load.tsv ]]; then
       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     END { for (auth in seen) printf "%s\t%s\t%s\n", auth, median(v[auth FS "ikemesh"]),
       (auth FS "charon") in v ? median(v[auth FS "charon"]) : 0 }' "$raw/ike_load.tsv" | sort >"$raw/ike_load.dat"
-  gnuplot <<EOF
-set terminal pngcairo size 800,450
-set bmargin 5
-set output "$results/ike_handshakes.png"
-set title "IKEv2 full handshakes per second against one responder (median)"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel "handshakes/s"
-set yrange [0:*]
-set key top right
-plot "$raw/ike_load.dat" using 2:xtic(1) title "ikemeshd", "" using 3 title "strongSwan charon"
-EOF
-  plots+=("ike_handshakes.png")
+  bar_chart ike_handshakes.png "IKEv2 full handshakes per second against one responder (median)" \
+    $'set ylabel "handshakes/s"\nset yrange [0:*]\nset key top right' \
+    ike_load.dat 'using 2:xtic(1) title "ikemeshd", "" using 3 title "strongSwan charon"'
 fi
 if [[ -s $raw/ike_memory.tsv ]]; then
   # Grouped by the tunnels asked for (column 6); older TSVs have only the tunnels up (column 2).
   awk -F'\t' 'NR > 1 { k = $6 != "" ? $6 : $2; v[k FS $1] = $5; n[k] = 1 }
     END { for (k in n) printf "%s\t%s\t%s\n", k, v[k FS "ikemesh"] / 1024, v[k FS "charon"] / 1024 }' \
     "$raw/ike_memory.tsv" | sort -n >"$raw/ike_memory.dat"
-  gnuplot <<EOF
-set terminal pngcairo size 800,450
-set bmargin 5
-set output "$results/ike_memory.png"
-set title "Responder memory per IKE SA + CHILD SA (VmRSS growth / tunnels)"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel "KiB per tunnel"
-set xlabel "tunnels asked for (see the table for how many came up)"
-set key top left
-set yrange [0:*]
-plot "$raw/ike_memory.dat" using 2:xtic(1) title "ikemeshd", "" using 3 title "strongSwan charon"
-EOF
-  plots+=("ike_memory.png")
+  bar_chart ike_memory.png "Responder memory per IKE SA + CHILD SA (VmRSS growth / tunnels)" \
+    $'set ylabel "KiB per tunnel"\nset xlabel "tunnels asked for (see the table for how many came up)"\nset key top left\nset yrange [0:*]' \
+    ike_memory.dat 'using 2:xtic(1) title "ikemeshd", "" using 3 title "strongSwan charon"'
 fi
 # Throughput: the rows of tun_throughput.sh's table.
 if grep -q '^| ikemesh kernel-tun' "$raw/tun_throughput.txt" 2>/dev/null; then
@@ -124,34 +118,12 @@ if grep -q '^| ikemesh kernel-tun' "$raw/tun_throughput.txt" 2>/dev/null; then
       one = $3 + 0; four = $4 + 0; udp64 = $7 + 0; udp1400 = $8 + 0
       printf "\"%s\"\t%s\t%s\t%s\t%s\n", name, one, four, udp64, udp1400 }' \
     "$raw/tun_throughput.txt" >"$raw/tun_throughput.dat"
-  gnuplot <<EOF
-set terminal pngcairo size 800,450
-set bmargin 5
-set output "$results/tun_throughput.png"
-set title "iperf3 TCP through each tunnel on one veth pair"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel "Gbit/s"
-set logscale y
-set yrange [0.01:*]
-plot "$raw/tun_throughput.dat" using 2:xtic(1) title "1 stream", "" using 3 title "4 streams"
-EOF
-  plots+=("tun_throughput.png")
-  gnuplot <<EOF
-set terminal pngcairo size 800,450
-set bmargin 5
-set output "$results/tun_udp.png"
-set title "iperf3 UDP packets that arrived through each tunnel (one sender, -b 0)"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel "thousand packets/s"
-set logscale y
-set yrange [1:*]
-plot "$raw/tun_throughput.dat" using 4:xtic(1) title "64 octets", "" using 5 title "1400 octets"
-EOF
-  plots+=("tun_udp.png")
+  bar_chart tun_throughput.png "iperf3 TCP through each tunnel on one veth pair" \
+    $'set ylabel "Gbit/s"\nset logscale y\nset yrange [0.01:*]' \
+    tun_throughput.dat 'using 2:xtic(1) title "1 stream", "" using 3 title "4 streams"'
+  bar_chart tun_udp.png "iperf3 UDP packets that arrived through each tunnel (one sender, -b 0)" \
+    $'set ylabel "thousand packets/s"\nset logscale y\nset yrange [1:*]' \
+    tun_throughput.dat 'using 4:xtic(1) title "64 octets", "" using 5 title "1400 octets"'
 fi
 
 # --- REPORT.md ---
