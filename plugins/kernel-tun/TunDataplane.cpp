@@ -724,9 +724,9 @@ void TunDataplane::transmitLoop() {
 
   // Encrypts the packet in slot `slot` for `sa` into the next pending ESP packet, whose address
   // the caller has written: `ipHeaderLength` and `protocol` are the packet's, `tunnelNextHeader`
-  // is 4 or 41 as its IP version. The caller holds the lock.
+  // is 4 or 41 as its IP version. The caller holds the lock. False when it was dropped.
   auto seal = [&](std::size_t slot, std::size_t length, const OutboundSa& sa, std::size_t ipHeaderLength,
-                  std::uint8_t tunnelNextHeader, std::uint8_t protocol) {
+                  std::uint8_t tunnelNextHeader, std::uint8_t protocol) -> bool {
     std::uint8_t* base = buffers.data() + slot * capacity;
     EspSa& esp = *sa.esp;
     std::uint8_t* payload = base + kTransmitHeadroom;
@@ -743,11 +743,12 @@ void TunDataplane::transmitLoop() {
     reportCrossing(esp, result.crossed);
     if (result.status != EspStatus::Ok) {
       counters_.dropped.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return false;
     }
     vectors[pending] = iovec{out, result.length};
     destinations[pending] = &sa;
     ++pending;
+    return true;
   };
 
   // Handles one packet in slot `slot`; the caller holds the lock. Returns its headers when it
@@ -774,10 +775,9 @@ void TunDataplane::transmitLoop() {
       }
       toSockaddr(sa->peer, sa->peerPort, udpFamily_.load(std::memory_order_relaxed), addresses[pending],
                  addressLengths[pending]);
-      const std::size_t before = pending;
-      seal(slot, length, *sa, headers->headerLength,
-           headers->source.isV4() ? kNextHeaderIpv4 : kNextHeaderIpv6, headers->protocol);
-      if (pending == before) return std::nullopt;
+      if (!seal(slot, length, *sa, headers->headerLength,
+                headers->source.isV4() ? kNextHeaderIpv4 : kNextHeaderIpv6, headers->protocol))
+        return std::nullopt;
       return headers;
     }
     const auto* match = ike ? nullptr : longestPrefix(headers->destination);

@@ -95,7 +95,7 @@ IkeSa& IkeEngine::createSa(const ConnectionView& connection, const Endpoint& loc
   const std::uint64_t spi = ourSpi ? ourSpi : freshIkeSpi();
   (initiator ? sa->initiatorSpi : sa->responderSpi) = spi;
   bySpi_[spi] = sa->serial;
-  byPeer_.emplace(remote.address, sa->serial);
+  byPeer_.insert({remote.address, sa->serial});
   auto& ref = *sa;
   sas_[sa->serial] = std::move(sa);
   // A verification that needs the peer's key from DNS starts its lookup now, in parallel with
@@ -381,7 +381,7 @@ void IkeEngine::receive(std::span<const std::uint8_t> message, const Endpoint& f
   if (from != sa->remote || to != sa->local) {
     if (!(from.address == sa->remote.address)) {
       unindexPeer(*sa);
-      byPeer_.emplace(from.address, sa->serial);
+      byPeer_.insert({from.address, sa->serial});
     }
     sa->remote = from;
     sa->local = to;
@@ -492,21 +492,13 @@ void IkeEngine::removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::stri
 }
 
 void IkeEngine::unindexPeer(const IkeSa& sa) {
-  auto [first, last] = byPeer_.equal_range(sa.remote.address);
-  for (auto s = first; s != last; ++s)
-    if (s->second == sa.serial) {
-      byPeer_.erase(s);
-      return;
-    }
+  byPeer_.erase({sa.remote.address, sa.serial});
 }
 
 std::vector<IkeSa*> IkeEngine::sasWithPeer(const IpAddress& address) {
   std::vector<IkeSa*> out;
-  auto [first, last] = byPeer_.equal_range(address);
-  for (auto s = first; s != last; ++s)
+  for (auto s = byPeer_.lower_bound({address, IkeSaSerial{}}); s != byPeer_.end() && s->first == address; ++s)
     if (IkeSa* sa = find(s->second)) out.push_back(sa);
-  // An SA whose peer moved was indexed again, behind younger ones: serial order is age order.
-  std::sort(out.begin(), out.end(), [](const IkeSa* a, const IkeSa* b) { return a->serial < b->serial; });
   return out;
 }
 

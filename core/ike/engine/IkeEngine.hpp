@@ -233,7 +233,8 @@ class IkeEngine {
   /// peer (a crossing initiation, INITIAL_CONTACT, an acquire for a peer with an IKE SA) is
   /// looked up there instead of in every SA, which a node with thousands of peers would pay
   /// for at each handshake.
-  std::multimap<IpAddress, IkeSaSerial> byPeer_;
+  /// Ordered by address, then serial: one peer's SAs come oldest first.
+  std::set<std::pair<IpAddress, IkeSaSerial>> byPeer_;
   /// The initiators (SPI, address) a cookie was demanded from, the last kRememberedCookieDemands:
   /// they get state only with the cookie (onIkeSaInitRequest).
   static constexpr std::size_t kRememberedCookieDemands = 4096;
