@@ -30,6 +30,8 @@
 #                              is written there (IMPL-AUTH-REP.perf.data)
 #   PERF_ARGS ("-g")           perf record's call-graph options; "--call-graph dwarf" unwinds
 #                              through Debian's NSS libraries, which have no frame pointers
+#   BENCH_QUIET_WAIT (300), BENCH_QUIET_PERCENT (15): before anything, wait up to that many
+#                              seconds for the CPUs to be less than that busy (bench-lib.sh)
 #
 # CPU: the generator runs on CPU 0 and the responder on CPU 1 (taskset), so that each has one
 # core; the machine is shared, so the responder's CPU seconds per handshake (utime + stime of
@@ -75,6 +77,7 @@ ikm_init ike-load
 IKM_PREFIX="ikmload$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 ikm_log "namespaces $IKM_PREFIX-g (generator) and $IKM_PREFIX-r (responder)"
 clk_tck=$(getconf CLK_TCK)
+wait_until_quiet
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 gen_cpu=0
 resp_cpu=$(($(nproc) > 1 ? 1 : 0))
@@ -372,8 +375,8 @@ label() {
 {
   echo
   echo "IKEv2 full handshakes (IKE_SA_INIT + IKE_AUTH + CHILD SA) against one responder, $(nproc) CPUs,"
-  echo "kernel $(uname -r), $(date -u '+%F %H:%M UTC'); load average before the run: $load_before"
-  echo "(shared machine). $handshakes handshakes per run ($peers with \"peers\"), $concurrency in flight, one source address each;"
+  echo "kernel $(uname -r), $(date -u '+%F %H:%M UTC'); load average before the run: $load_before,"
+  echo "$QUIET_NOTE (shared machine). $handshakes handshakes per run ($peers with \"peers\"), $concurrency in flight, one source address each;"
   echo "IKE $ike_proposal (charon: aes128gcm16-prfsha256-$charon_group), ESP $esp_proposal; $reps runs each, alternating;"
   echo "generator on CPU $gen_cpu, responder on CPU $resp_cpu. Median (min-max)."
   printf '| %-9s | %-24s | %-20s | %-18s | %-19s | %-13s | %-14s | %-14s |\n' responder auth "handshakes/s" \
@@ -396,6 +399,8 @@ label() {
   echo "CPU-bound rate: 1000 / (responder CPU ms per handshake), the rate at which the responder"
   echo "would fill its one core. Busy: CPU time over the run's wall time, in % of one core (the"
   echo "responder is pinned to one core, the generator to another: near 100 % is saturated)."
+  echo "The ratios below are of the medians; the pairs' ratios beside them cancel load that changed"
+  echo "between runs, since each pair ran back to back."
   echo
   for auth in $auths; do
     [[ $auth == null ]] && continue
@@ -406,6 +411,15 @@ label() {
     awk -v l="$(label "$auth")" -v ir="$ir" -v cr="$cr" -v ic="$ic" -v cc="$cc" 'BEGIN {
       printf "ikemesh / charon, %s: %.2f x handshakes/s, %.2f x CPU-bound rate\n", l,
         (cr > 0 ? ir / cr : 0), (ic > 0 ? cc / ic : 0) }'
+    # Each ikemesh run and the charon run right after it saw the same machine: their ratio.
+    awk -F'\t' -v a="$auth" -v l="$(label "$auth")" '
+      $2 == a && $1 == "ikemesh" { i[$3] = $6 } $2 == a && $1 == "charon" { c[$3] = $6 }
+      END { n = 0; for (r in i) if (r in c && i[r] > 0) v[++n] = c[r] / i[r]
+        if (n < 2) exit
+        for (x = 2; x <= n; x++) for (y = x; y > 1 && v[y] < v[y - 1]; y--) { t = v[y]; v[y] = v[y - 1]; v[y - 1] = t }
+        m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+        printf "  per pair of runs (ikemesh, then charon), %s: CPU-bound rate %.2f x median (%.2f-%.2f), %d pairs\n",
+          l, m, v[1], v[n], n }' "$rates"
   done
   if [[ -n $mem_counts ]]; then
     echo

@@ -18,7 +18,8 @@
 # Environment: BENCH_SECONDS (default 10) is the length of each iperf3 run; REPS (default 3) the
 # number of rounds; PERF_DIR (unset), a folder: `perf record -g` of both ikemeshd during their
 # runs is written there (a-REP.perf.data for the sender, b-REP.perf.data for the receiver),
-# which also slows those runs.
+# which also slows those runs. BENCH_QUIET_WAIT (300) and BENCH_QUIET_PERCENT (15): first wait up
+# to that many seconds for the CPUs to be less than that busy (bench/bench-lib.sh).
 # Not a test: it is not registered in ctest, and it runs iperf3 traffic for about 160 s a round.
 #
 # Everything it creates (namespaces ikmbench<random>-a/-b, processes, files in /tmp) is
@@ -34,6 +35,8 @@ export IKEMESH_BUILD
 source "$source_dir/tests/lib/netns.sh"
 # shellcheck source=SCRIPTDIR/../tests/lib/strongswan.sh
 source "$source_dir/tests/lib/strongswan.sh"
+# shellcheck source=SCRIPTDIR/bench-lib.sh
+source "$source_dir/bench/bench-lib.sh"
 
 seconds=${BENCH_SECONDS:-10}
 reps=${REPS:-3}
@@ -54,6 +57,7 @@ ikm_init bench
 IKM_PREFIX="ikmbench$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 ikm_log "namespaces $IKM_PREFIX-a and $IKM_PREFIX-b"
 clk_tck=$(getconf CLK_TCK)
+wait_until_quiet
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the veth pair: 10.15.1.1 (a) <-> 10.15.1.2 (b), inside ikemesh's private 10.15.0.0/16 ---
@@ -75,18 +79,6 @@ done
 
 run_a() { ip netns exec "$ns_a" "$@"; }
 run_b() { ip netns exec "$ns_b" "$@"; }
-
-# cpu_ticks PID...: utime+stime of these processes (all their threads), in clock ticks.
-cpu_ticks() {
-  local pid total=0 stat
-  for pid in "$@"; do
-    stat=$(<"/proc/$pid/stat")
-    stat=${stat##*) } # fields after "(comm) "; field 14 (utime) is the 12th of these
-    read -r -a fields <<<"$stat"
-    total=$((total + fields[11] + fields[12]))
-  done
-  echo "$total"
-}
 
 # The iperf3 server in b, for the whole run (one test at a time).
 ip netns exec "$ns_b" iperf3 -s >"$IKM_TMP/iperf3-server.log" 2>&1 &
@@ -398,7 +390,7 @@ label() {
 {
   echo
   echo "iperf3 TCP and UDP, ${seconds} s per run, $(nproc) CPUs, kernel $(uname -r), $(date -u '+%F %H:%M UTC'),"
-  echo "load average before the run: $load_before (the machine is shared: other work lowers every row)"
+  echo "load average before the run: $load_before, $QUIET_NOTE (the machine is shared: other work lowers every row)"
   echo "$reps round(s), the four paths in turn in each; median (min-max) of the rounds."
   printf '| %-28s | %-19s | %-19s | %-17s | %-17s | %-21s | %-21s |\n' "path" "Gbit/s 1 stream" \
     "Gbit/s 4 streams" "CPU s/Gbit (1)" "CPU s/Gbit (4)" "UDP 64 B kpackets/s" "UDP 1400 B kpackets/s"
