@@ -17,10 +17,10 @@
 #include <cstring>
 #include <fstream>
 
+#include "GroCoalescer.hpp"
 #include "GsoSegmenter.hpp"
 #include "InternetChecksum.hpp"
 #include "PacketHeaders.hpp"
-#include "TcpCoalescer.hpp"
 #include "VirtioNetHeader.hpp"
 
 namespace ikemesh::tun {
@@ -921,7 +921,7 @@ void TunDataplane::receiveLoop() {
   std::array<Control, kBatch> controls{};
   // Without IFF_VNET_HDR (no offloads) a write is one bare packet: nothing is coalesced.
   const bool virtioHeader = tun_.virtioHeader();
-  TcpCoalescer coalescer(virtioHeader ? kCoalescedPackets : 1);
+  GroCoalescer coalescer(virtioHeader ? kCoalescedPackets : 1, tun_.udpSegmentation());
   // Transport-mode payloads of GRO buffers with their restored IP headers (see receive()).
   std::vector<std::uint8_t> relocated(kRelocationArea);
   std::size_t relocatedUsed = 0;

@@ -35,7 +35,7 @@ struct TunOptions {
   /// + 8 UDP + 8 SPI/sequence + 8 IV + 3 padding + 2 trailer + 16 ICV = 85 octets). AES-CBC
   /// with HMAC-SHA2-512 adds up to 121; those few larger packets the kernel fragments.
   int mtu = 1400;
-  /// TUN offloads (IFF_VNET_HDR, TSO/USO with segmentation here, coalescing of received TCP)
+  /// TUN offloads (IFF_VNET_HDR, TSO/USO with segmentation here, coalescing of received TCP and UDP)
   /// and UDP GSO/GRO on the ESP-in-UDP socket; off: one packet per read, write and datagram.
   bool offloads = true;
   RoutingTable::Config routing;
@@ -61,10 +61,10 @@ struct TunOptions {
 /// peer as UDP GSO messages; another reads the adopted UDP socket with recvmmsg (UDP GRO
 /// buffers split by their segment size), hands IKE messages (non-ESP marker) to the
 /// IkeReceiver, decrypts ESP in place and writes the inner packets to the TUN device, TCP
-/// segments of one flow coalesced into one write (TcpCoalescer). Without `offloads` (or when
-/// the kernel lacks them) every read, write and datagram is one packet. A packet to a destination without SA
-/// that hits a trap becomes an Acquire (posted to the main thread) and is held until addSa() for it, a shunt,
-/// or removal.
+/// segments (and, with USO, UDP datagrams) of one flow coalesced into one write (GroCoalescer). Without
+/// `offloads` (or when the kernel lacks them) every read, write and datagram is one packet. A packet to a
+/// destination without SA that hits a trap becomes an Acquire (posted to the main thread) and is held until
+/// addSa() for it, a shunt, or removal.
 ///
 /// Threading: the Dataplane members on the main thread (SDK contract). Everything the kernel
 /// sees is created in the network namespace of the thread that calls create().

@@ -29,6 +29,10 @@ unsigned negotiateOffloads(int fd) {
 
 }  // namespace
 
+bool TunDevice::udpSegmentation() const noexcept {
+  return (offloadFlags_ & (kTunUso4 | kTunUso6)) == (kTunUso4 | kTunUso6);
+}
+
 std::string TunDevice::describeOffloads() const {
   if (!virtioHeader_) return "none";
   std::string text = "vnet-hdr";

@@ -32,6 +32,9 @@ class TunDevice {
   bool virtioHeader() const noexcept { return virtioHeader_; }
   /// The TUN_F_* flags the kernel accepted (0 without offloads).
   unsigned offloadFlags() const noexcept { return offloadFlags_; }
+  /// Whether the kernel took USO for IPv4 and IPv6 (Linux 6.2): writes may then carry
+  /// VirtioNetHeader::kGsoUdpL4 packets.
+  bool udpSegmentation() const noexcept;
   /// "csum tso4 tso6 uso4 uso6", for the log.
   std::string describeOffloads() const;
 

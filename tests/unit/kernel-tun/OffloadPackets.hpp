@@ -67,6 +67,31 @@ inline bool ipv4HeaderChecksumValid(std::span<const std::uint8_t> packet) {
   return onesComplementSum({packet.begin(), packet.begin() + 20}) == 0xffff;
 }
 
+/// The IP header of the test packets, for a packet of p.size() octets: 192.0.2.1 to
+/// 198.51.100.2 with DF and IPv4 ID `id`, or 2001:db8::1 to 2001:db8::2; TTL or hop limit `ttl`.
+inline void writeIpHeader(std::vector<std::uint8_t>& p, bool v6, std::uint8_t protocol, std::uint16_t id,
+                          std::uint8_t ttl) {
+  if (v6) {
+    p[0] = 0x60;
+    put16(&p[4], static_cast<std::uint32_t>(p.size() - 40));
+    p[6] = protocol;
+    p[7] = ttl;
+    const std::uint8_t source[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    for (int i = 0; i < 16; ++i) p[8 + i] = source[i], p[24 + i] = source[i];
+    p[39] = 2;
+    return;
+  }
+  p[0] = 0x45;
+  put16(&p[2], static_cast<std::uint32_t>(p.size()));
+  put16(&p[4], id);
+  p[6] = 0x40;  // DF
+  p[8] = ttl;
+  p[9] = protocol;
+  const std::uint8_t addresses[8] = {192, 0, 2, 1, 198, 51, 100, 2};
+  for (int i = 0; i < 8; ++i) p[12 + i] = addresses[i];
+  put16(&p[10], static_cast<std::uint16_t>(~onesComplementSum({p.begin(), p.begin() + 20})));
+}
+
 struct TcpSpec {
   bool v6 = false;
   std::uint32_t sequence = 1000;
@@ -85,25 +110,7 @@ inline std::vector<std::uint8_t> tcpPacket(const TcpSpec& s) {
   const std::size_t ipHeader = s.v6 ? 40 : 20;
   const std::size_t tcpHeader = 20 + s.options.size();
   std::vector<std::uint8_t> p(ipHeader + tcpHeader + s.payload, 0);
-  if (s.v6) {
-    p[0] = 0x60;
-    put16(&p[4], static_cast<std::uint32_t>(p.size() - 40));
-    p[6] = 6;
-    p[7] = 64;
-    const std::uint8_t source[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    for (int i = 0; i < 16; ++i) p[8 + i] = source[i], p[24 + i] = source[i];
-    p[39] = 2;
-  } else {
-    p[0] = 0x45;
-    put16(&p[2], static_cast<std::uint32_t>(p.size()));
-    put16(&p[4], s.id);
-    p[6] = 0x40;  // DF
-    p[8] = 64;
-    p[9] = 6;
-    const std::uint8_t addresses[8] = {192, 0, 2, 1, 198, 51, 100, 2};
-    for (int i = 0; i < 8; ++i) p[12 + i] = addresses[i];
-    put16(&p[10], static_cast<std::uint16_t>(~onesComplementSum({p.begin(), p.begin() + 20})));
-  }
+  writeIpHeader(p, s.v6, 6, s.id, 64);
   std::uint8_t* tcp = &p[ipHeader];
   put16(tcp, s.sourcePort);
   put16(tcp + 2, 5201);
@@ -116,6 +123,33 @@ inline std::vector<std::uint8_t> tcpPacket(const TcpSpec& s) {
   for (std::size_t i = 0; i < s.payload; ++i)
     tcp[tcpHeader + i] = static_cast<std::uint8_t>(s.sequence + i + s.payloadSeed);
   put16(tcp + 16, static_cast<std::uint16_t>(~onesComplementSum(withPseudoHeader(p, ipHeader, 6))));
+  return p;
+}
+
+struct UdpSpec {
+  bool v6 = false;
+  std::uint16_t id = 0x200;
+  std::uint8_t ttl = 64;
+  std::size_t payload = 100;
+  std::uint8_t payloadSeed = 0;
+  std::uint16_t sourcePort = 40000;
+  bool noChecksum = false;  // IPv4: checksum field 0
+};
+
+/// A UDP datagram with valid checksums (or none); payload octet i is (seed + i) mod 256.
+inline std::vector<std::uint8_t> udpPacket(const UdpSpec& s) {
+  const std::size_t ipHeader = s.v6 ? 40 : 20;
+  std::vector<std::uint8_t> p(ipHeader + 8 + s.payload, 0);
+  writeIpHeader(p, s.v6, 17, s.id, s.ttl);
+  std::uint8_t* udp = &p[ipHeader];
+  put16(udp, s.sourcePort);
+  put16(udp + 2, 5201);
+  put16(udp + 4, static_cast<std::uint32_t>(8 + s.payload));
+  for (std::size_t i = 0; i < s.payload; ++i) udp[8 + i] = static_cast<std::uint8_t>(s.payloadSeed + i);
+  if (!s.noChecksum) {
+    auto checksum = static_cast<std::uint16_t>(~onesComplementSum(withPseudoHeader(p, ipHeader, 17)));
+    put16(udp + 6, checksum == 0 ? 0xffff : checksum);  // RFC 768: 0 would mean none
+  }
   return p;
 }
 
