@@ -44,6 +44,18 @@ IkeEngine::IkeEngine(Host& host, IkeTransport& transport, EngineDelegate& delega
   }
 }
 
+namespace {
+
+/// Whether another CHILD SA of `sa`, not being deleted, carries the traffic of `child`.
+bool hasSuccessor(const IkeSa& sa, const ChildSa& child) {
+  return std::any_of(sa.children.begin(), sa.children.end(), [&](const ChildSa& c) {
+    return c.inboundSpi != child.inboundSpi && !c.retiring && c.localSelectors == child.localSelectors &&
+           c.remoteSelectors == child.remoteSelectors;
+  });
+}
+
+}  // namespace
+
 IkeEngine::~IkeEngine() {
   clear();
 }
@@ -52,6 +64,28 @@ void IkeEngine::clear() {
   std::vector<IkeSaSerial> serials;
   for (const auto& [serial, sa] : sas_) serials.push_back(serial);
   for (auto serial : serials) removeSa(serial, "engine shut down");
+  deleteLateInboundNow();
+}
+
+void IkeEngine::deleteInboundLater(Dataplane& dataplane, const SaRef& ref) {
+  auto timer = std::make_shared<TimerId>(0);
+  *timer = host_.startTimer(kRekeyedInboundDelay, false, [this, timer] {
+    auto it = lateInbound_.find(*timer);
+    if (it == lateInbound_.end()) return;
+    const LateInbound late = it->second;
+    lateInbound_.erase(it);
+    (void)late.dataplane->deleteSa(late.ref);
+  });
+  lateInbound_.emplace(*timer, LateInbound{&dataplane, ref});
+}
+
+void IkeEngine::deleteLateInboundNow() {
+  auto late = std::move(lateInbound_);
+  lateInbound_.clear();
+  for (auto& [timer, sa] : late) {
+    host_.stopTimer(timer);
+    (void)sa.dataplane->deleteSa(sa.ref);
+  }
 }
 
 IkeSa* IkeEngine::find(IkeSaSerial serial) {
@@ -463,12 +497,19 @@ void IkeEngine::removeChild(IkeSa& sa, std::uint32_t inboundSpi, const std::stri
                          [&](const ChildSa& c) { return c.inboundSpi == inboundSpi; });
   if (it == sa.children.end()) return;
   const bool neverSent = takeHeldOutbound(*it) != nullptr;
+  // A successor carries the same traffic: this CHILD SA was rekeyed (or lost a simultaneous
+  // rekey, RFC 7296 §2.8.1).
+  const bool rekeyed = hasSuccessor(sa, *it);
   if (sa.dataplane) {
     // The successor starts sending before this one stops.
     if (!it->outboundRemoved && !neverSent) releaseHeldOutbound(sa, *it);
-    if (auto r = sa.dataplane->deleteSa({it->inboundSpi, sa.local.address}); !r)
+    if (rekeyed) {
+      // What the peer sent on it before it switched may still be on its way.
+      deleteInboundLater(*sa.dataplane, {it->inboundSpi, sa.local.address});
+    } else if (auto r = sa.dataplane->deleteSa({it->inboundSpi, sa.local.address}); !r) {
       host_.log(LogLevel::Warning,
                 "IKE SA #" + std::to_string(sa.serial) + ": removing inbound SA: " + r.error().message);
+    }
     if (it->outboundRemoved || neverSent) {
       // removed when it was retired (deleteChildSa), or never installed
     } else if (auto r = sa.dataplane->deleteSa({it->outboundSpi, sa.remote.address}); !r) {
@@ -602,10 +643,7 @@ Result<void> IkeEngine::deleteChildSa(IkeSaSerial serial, std::uint32_t inboundS
   // rekey, §2.8.1), stop sending on this one now: the peer drops its inbound side as soon as
   // our DELETE arrives, and packets we sent between the DELETE and its answer would be lost.
   // Our inbound side stays until the answer, for what the peer sent before.
-  const bool succeeded = std::any_of(sa->children.begin(), sa->children.end(), [&](const ChildSa& c) {
-    return c.inboundSpi != inboundSpi && !c.retiring && c.localSelectors == child->localSelectors &&
-           c.remoteSelectors == child->remoteSelectors;
-  });
+  const bool succeeded = hasSuccessor(*sa, *child);
   if (takeHeldOutbound(*child)) {  // never sent on: nothing to stop
     child->outboundRemoved = true;
   } else if (succeeded && sa->dataplane) {

@@ -59,6 +59,11 @@ class IkeEngine {
   /// How long, at most, the outbound SA of a CHILD SA the peer rekeyed waits for the peer to
   /// delete the old one (ChildSa::heldOutbound).
   static constexpr std::chrono::milliseconds kHeldOutboundDelay{2000};
+  /// How long the inbound SA of a rekeyed CHILD SA stays in the dataplane after the CHILD SA is
+  /// gone, for the packets the peer sent on it just before it switched to the successor (still
+  /// in its dataplane or on the wire when the DELETE exchange ends). strongSwan's
+  /// charon.delete_rekeyed_delay, 5 s by default, is the same.
+  static constexpr std::chrono::milliseconds kRekeyedInboundDelay{5000};
 
   IkeEngine(Host& host, IkeTransport& transport, EngineDelegate& delegate, EngineSettings settings = {});
   ~IkeEngine();
@@ -167,6 +172,10 @@ class IkeEngine {
   /// The held outbound SAs of the CHILD SAs that carry the same traffic as `leaving` go into
   /// the dataplane: `leaving` is about to stop sending.
   void releaseHeldOutbound(IkeSa& sa, const ChildSa& leaving);
+  /// Removes the inbound SA `ref` from `dataplane` after kRekeyedInboundDelay (at once when the
+  /// engine is cleared first).
+  void deleteInboundLater(Dataplane& dataplane, const SaRef& ref);
+  void deleteLateInboundNow();
   void installHeldOutbound(IkeSa& sa, ChildSa& child);
   /// The child's held outbound SA (null if none), its timer stopped.
   std::shared_ptr<HeldSa> takeHeldOutbound(ChildSa& child);
@@ -245,6 +254,12 @@ class IkeEngine {
   std::uint32_t nextReqid_ = 1;
   std::size_t halfOpen_ = 0;
   Bytes cookieSecret_;
+  /// Inbound SAs of rekeyed CHILD SAs waiting for deleteInboundLater's timer, by timer.
+  struct LateInbound {
+    Dataplane* dataplane;
+    SaRef ref;
+  };
+  std::map<TimerId, LateInbound> lateInbound_;
   /// Posted callbacks check it, so that work finishing after the engine is gone does nothing.
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
 };

@@ -146,6 +146,13 @@ TEST_F(EngineTest, ChildRekeyWithPfsInstallsNewSasAndRemovesTheOldOnes) {
   network.settle();
   ASSERT_EQ(a.childrenUp.size(), 2u);
   ASSERT_EQ(b.childrenUp.size(), 2u);
+  // Each side's old inbound SA stays a while, for what the other sent on it before it switched.
+  EXPECT_NE(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
+  EXPECT_EQ(a.recorder.installed.size(), 3u);
+  EXPECT_EQ(b.recorder.installed.size(), 3u);
+  network.advance(IkeEngine::kRekeyedInboundDelay - 1ms);
+  EXPECT_NE(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
+  network.advance(2ms);
   EXPECT_EQ(a.recorder.installed.size(), 2u);
   EXPECT_EQ(b.recorder.installed.size(), 2u);
   EXPECT_EQ(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
@@ -156,6 +163,18 @@ TEST_F(EngineTest, ChildRekeyWithPfsInstallsNewSasAndRemovesTheOldOnes) {
   ASSERT_NE(peerOut, nullptr);
   EXPECT_EQ(peerOut->encryptionKey, a.recorder.find(newIn, SaDirection::Inbound)->encryptionKey);
   EXPECT_EQ(a.engine.counters().rejected + b.engine.counters().rejected, 0u);
+}
+
+TEST_F(EngineTest, ARekeyedInboundSaWaitingForItsDelayGoesWhenTheEngineIsCleared) {
+  auto serial = connect();
+  const auto oldIn = a.childrenUp[0].inboundSpi;
+  ASSERT_TRUE(a.engine.rekeyChildSa(serial, oldIn));
+  network.settle();
+  ASSERT_NE(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
+  a.engine.clear();
+  EXPECT_TRUE(a.recorder.installed.empty());
+  network.advance(IkeEngine::kRekeyedInboundDelay);  // its timer was stopped: nothing fires
+  EXPECT_TRUE(a.recorder.installed.empty());
 }
 
 TEST_F(EngineTest, ARetiredChildSaStopsSendingAtOnceAndReceivesUntilTheDeleteIsAnswered) {
@@ -177,6 +196,9 @@ TEST_F(EngineTest, ARetiredChildSaStopsSendingAtOnceAndReceivesUntilTheDeleteIsA
       << "the retired SA stopped receiving early";
   network.filter = nullptr;
   network.releaseHeld(false);
+  // The DELETE is answered: the old inbound SA goes after kRekeyedInboundDelay.
+  EXPECT_NE(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
+  network.advance(IkeEngine::kRekeyedInboundDelay);
   EXPECT_EQ(a.recorder.find(oldIn, SaDirection::Inbound), nullptr);
   EXPECT_EQ(a.recorder.installed.size(), 2u);
   EXPECT_FALSE(a.host.logged("removing outbound SA"));
@@ -206,6 +228,7 @@ class HeldOutboundTest : public EngineTest {
     network.filter = nullptr;
     network.releaseHeld(false);
     EXPECT_EQ(b.recorder.find(bOldOut, SaDirection::Outbound), nullptr);
+    network.advance(IkeEngine::kRekeyedInboundDelay);
     EXPECT_EQ(b.recorder.installed.size(), 2u);
     EXPECT_FALSE(b.host.logged("removing outbound SA"));
   }
@@ -239,6 +262,7 @@ TEST_F(EngineTest, ChildRekeyWithoutPfsAlsoWorks) {
   ASSERT_TRUE(a.engine.rekeyChildSa(serial, a.childrenUp[0].inboundSpi));
   network.settle();
   EXPECT_EQ(b.childrenUp.size(), 2u);
+  network.advance(IkeEngine::kRekeyedInboundDelay);
   EXPECT_EQ(b.recorder.installed.size(), 2u);
 }
 
@@ -248,6 +272,7 @@ TEST_F(EngineTest, SoftExpiryFromTheDataplaneRekeysTheChildSa) {
   a.engine.saExpired({a.childrenUp[0].inboundSpi, a.endpoint.address}, false);
   network.settle();
   EXPECT_EQ(a.childrenUp.size(), 2u);
+  network.advance(IkeEngine::kRekeyedInboundDelay);
   EXPECT_EQ(a.recorder.installed.size(), 2u);
 }
 
@@ -337,6 +362,7 @@ TEST_F(EngineTest, SimultaneousChildRekeyLeavesExactlyOneNewPair) {
   ASSERT_EQ(b.engine.childSas().size(), 1u);
   EXPECT_EQ(a.engine.childSas()[0].inboundSpi, b.engine.childSas()[0].outboundSpi);
   EXPECT_EQ(a.engine.childSas()[0].outboundSpi, b.engine.childSas()[0].inboundSpi);
+  network.advance(IkeEngine::kRekeyedInboundDelay);
   EXPECT_EQ(a.recorder.installed.size(), 2u);
   EXPECT_EQ(b.recorder.installed.size(), 2u);
   EXPECT_TRUE(a.host.logged("RFC 7296 §2.8.1") || b.host.logged("RFC 7296 §2.8.1"));

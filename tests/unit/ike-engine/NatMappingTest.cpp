@@ -47,7 +47,9 @@ TEST_F(NatMappingTest, ANewPortOfANatedPeerGetsIkeAndTheRekeyedChildSa) {
   EXPECT_EQ(b.engine.counters().natMappingUpdates, 1u);
   ASSERT_FALSE(sentByB.empty());
   for (const auto& to : sentByB) EXPECT_EQ(to.port, 40000) << to.toString();
-  // The CHILD SA was rekeyed: the old pair is gone, the new outbound SA sends to the new port.
+  // The CHILD SA was rekeyed: the old pair is gone (its inbound side after a delay), the new
+  // outbound SA sends to the new port.
+  network.advance(IkeEngine::kRekeyedInboundDelay);
   EXPECT_EQ(b.recorder.find(oldInbound, SaDirection::Inbound), nullptr);
   ASSERT_EQ(b.childrenUp.size(), 2u);
   const auto* outbound = b.recorder.find(b.childrenUp[1].outboundSpi, SaDirection::Outbound);
