@@ -9,8 +9,6 @@ namespace ikemesh::tun {
 
 namespace {
 
-constexpr std::uint8_t kTcp = 6;
-constexpr std::uint8_t kUdp = 17;
 constexpr std::uint8_t kTcpAck = 0x10;
 constexpr std::uint8_t kTcpPsh = 0x08;
 constexpr std::size_t kUdpHeader = 8;
@@ -50,7 +48,7 @@ std::size_t GroCoalescer::coalescableIpHeader(std::span<const std::uint8_t> p) c
     return 0;
   }
   const std::uint8_t protocol = protocolOf(p.data());
-  if (protocol != kTcp && !(udp_ && protocol == kUdp)) return 0;
+  if (protocol != kProtocolTcp && !(udp_ && protocol == kProtocolUdp)) return 0;
   if (ipHeader == 20) {
     if (InternetChecksum::fold(InternetChecksum::add(p.first(20))) != 0xffff) return 0;
     pseudo = InternetChecksum::pseudoHeader(p.subspan(12, 4), p.subspan(16, 4), protocol,
@@ -60,7 +58,7 @@ std::size_t GroCoalescer::coalescableIpHeader(std::span<const std::uint8_t> p) c
                                             static_cast<std::uint32_t>(p.size() - 40));
   }
   const std::uint8_t* transport = p.data() + ipHeader;
-  if (protocol == kTcp) {
+  if (protocol == kProtocolTcp) {
     if (p.size() < ipHeader + 20) return 0;
     const std::size_t headers = ipHeader + tcpHeaderLength(transport);
     if (tcpHeaderLength(transport) < 20 || headers >= p.size()) return 0;  // no payload: nothing to join
@@ -77,9 +75,9 @@ std::size_t GroCoalescer::coalescableIpHeader(std::span<const std::uint8_t> p) c
 bool GroCoalescer::sameFiveTuple(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
   // Only TCP and UDP flows have groups; anything shorter or else has no flow to keep in order.
   auto transport = [](std::span<const std::uint8_t> p) -> std::size_t {
-    if (p.size() >= 20 && p[0] >> 4 == 4 && (p[9] == kTcp || p[9] == kUdp))
+    if (p.size() >= 20 && p[0] >> 4 == 4 && (p[9] == kProtocolTcp || p[9] == kProtocolUdp))
       return static_cast<std::size_t>(p[0] & 0x0f) * 4;
-    if (p.size() >= 40 && p[0] >> 4 == 6 && (p[6] == kTcp || p[6] == kUdp)) return 40;
+    if (p.size() >= 40 && p[0] >> 4 == 6 && (p[6] == kProtocolTcp || p[6] == kProtocolUdp)) return 40;
     return 0;
   };
   const std::size_t ta = transport(a);
@@ -107,7 +105,7 @@ bool GroCoalescer::sameFlow(const std::uint8_t* a, const std::uint8_t* b, std::s
   }
   const std::uint8_t* ta = a + ipHeader;
   const std::uint8_t* tb = b + ipHeader;
-  if (protocol == kUdp) return std::memcmp(ta, tb, 4) == 0;  // the ports
+  if (protocol == kProtocolUdp) return std::memcmp(ta, tb, 4) == 0;  // the ports
   const std::size_t tcpHeader = tcpHeaderLength(ta);
   // Ports, acknowledgment number, header length, then the options octet for octet (as Linux
   // GRO compares them: timestamps must be equal).
@@ -121,7 +119,7 @@ bool GroCoalescer::tryJoin(Group& group, std::uint32_t index, std::size_t ipHead
   if (!group.open || group.ipHeaderLength != ipHeader || group.segments >= kMaxSegments) return false;
   if (!sameFlow(first, packet.data, ipHeader, group.protocol)) return false;
   const std::uint8_t* transport = packet.data + ipHeader;
-  const bool tcp = group.protocol == kTcp;
+  const bool tcp = group.protocol == kProtocolTcp;
   if (tcp && loadBigEndian32(transport + 4) != group.nextSequence) return false;
   const std::size_t payload = packet.length - group.headersLength;
   if (payload > group.segmentSize || group.totalLength + payload > kMaxLength) return false;
@@ -160,7 +158,7 @@ bool GroCoalescer::add(std::span<std::uint8_t> data) noexcept {
   if (ipHeader != 0) {
     const std::uint8_t* transport = data.data() + ipHeader;
     group.protocol = protocolOf(data.data());
-    if (group.protocol == kTcp) {
+    if (group.protocol == kProtocolTcp) {
       group.headersLength = static_cast<std::uint16_t>(ipHeader + tcpHeaderLength(transport));
       group.segmentSize = static_cast<std::uint16_t>(data.size() - group.headersLength);
       group.nextSequence = loadBigEndian32(transport + 4) + group.segmentSize;
@@ -184,7 +182,7 @@ int GroCoalescer::finish(Group& group) noexcept {
 
   std::uint8_t* p = first.data;
   const std::size_t ipHeader = group.ipHeaderLength;
-  const bool tcp = group.protocol == kTcp;
+  const bool tcp = group.protocol == kProtocolTcp;
   const auto transportLength = static_cast<std::uint32_t>(group.totalLength - ipHeader);
   std::uint64_t pseudo;
   if (ipHeader == 20) {
@@ -201,13 +199,13 @@ int GroCoalescer::finish(Group& group) noexcept {
   if (tcp) {
     if (group.push) transport[13] |= kTcpPsh;
     group.header.gsoType = ipHeader == 20 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
-    checksumField = 16;
+    checksumField = kTcpChecksumOffset;
   } else {
     // The whole group's length, as in a datagram sent with UDP_SEGMENT: the kernel gives each
     // segment its own and adjusts the partial checksum to it.
     storeBigEndian16(transport + 4, static_cast<std::uint16_t>(transportLength));
     group.header.gsoType = VirtioNetHeader::kGsoUdpL4;
-    checksumField = 6;
+    checksumField = kUdpChecksumOffset;
   }
   // CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the kernel adds the rest.
   storeBigEndian16(transport + checksumField, InternetChecksum::fold(pseudo));

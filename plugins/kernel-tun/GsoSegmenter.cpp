@@ -13,8 +13,6 @@ namespace {
 constexpr std::uint8_t kTcpFin = 0x01;
 constexpr std::uint8_t kTcpPsh = 0x08;
 constexpr std::uint8_t kTcpCwr = 0x80;
-constexpr std::size_t kTcpChecksumOffset = 16;
-constexpr std::size_t kUdpChecksumOffset = 6;
 
 }  // namespace
 
@@ -72,7 +70,7 @@ SegmentResult GsoSegmenter::split(const VirtioNetHeader& header, std::span<std::
   const std::uint8_t* destination = source + addressLength;
   const std::uint16_t firstId = v4 ? loadBigEndian16(packet.data() + 4) : 0;
   const std::uint32_t firstSequence = tcp ? loadBigEndian32(packet.data() + ipHeader + 4) : 0;
-  const std::uint8_t protocol = tcp ? 6 : 17;
+  const std::uint8_t protocol = tcp ? kProtocolTcp : kProtocolUdp;
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t offset = i * segmentPayload;
     const std::size_t length = std::min(segmentPayload, payload - std::min(payload, offset));

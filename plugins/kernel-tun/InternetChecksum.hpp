@@ -32,6 +32,13 @@ class InternetChecksum {
   static std::uint64_t swappedFold(std::uint64_t words) noexcept;
 };
 
+/// The transport protocols whose checksums the offloads handle (IP protocol numbers), and
+/// where each one's checksum field is in its header (a virtio header's checksumOffset).
+inline constexpr std::uint8_t kProtocolTcp = 6;
+inline constexpr std::uint8_t kProtocolUdp = 17;
+inline constexpr std::size_t kTcpChecksumOffset = 16;
+inline constexpr std::size_t kUdpChecksumOffset = 6;
+
 /// Big-endian loads and stores of header fields.
 inline std::uint16_t loadBigEndian16(const std::uint8_t* p) noexcept {
   return static_cast<std::uint16_t>((p[0] << 8) | p[1]);

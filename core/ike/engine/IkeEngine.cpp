@@ -68,22 +68,22 @@ void IkeEngine::clear() {
 }
 
 void IkeEngine::deleteInboundLater(Dataplane& dataplane, const SaRef& ref) {
-  auto timer = std::make_shared<TimerId>(0);
-  *timer = host_.startTimer(kRekeyedInboundDelay, false, [this, timer] {
-    auto it = lateInbound_.find(*timer);
+  const auto key = nextLateInbound_++;
+  const auto timer = host_.startTimer(kRekeyedInboundDelay, false, [this, key] {
+    auto it = lateInbound_.find(key);
     if (it == lateInbound_.end()) return;
     const LateInbound late = it->second;
     lateInbound_.erase(it);
     (void)late.dataplane->deleteSa(late.ref);
   });
-  lateInbound_.emplace(*timer, LateInbound{&dataplane, ref});
+  lateInbound_.emplace(key, LateInbound{&dataplane, ref, timer});
 }
 
 void IkeEngine::deleteLateInboundNow() {
   auto late = std::move(lateInbound_);
   lateInbound_.clear();
-  for (auto& [timer, sa] : late) {
-    host_.stopTimer(timer);
+  for (auto& [key, sa] : late) {
+    host_.stopTimer(sa.timer);
     (void)sa.dataplane->deleteSa(sa.ref);
   }
 }

@@ -254,12 +254,14 @@ class IkeEngine {
   std::uint32_t nextReqid_ = 1;
   std::size_t halfOpen_ = 0;
   Bytes cookieSecret_;
-  /// Inbound SAs of rekeyed CHILD SAs waiting for deleteInboundLater's timer, by timer.
+  /// Inbound SAs of rekeyed CHILD SAs waiting for deleteInboundLater's timer.
   struct LateInbound {
     Dataplane* dataplane;
     SaRef ref;
+    TimerId timer;
   };
-  std::map<TimerId, LateInbound> lateInbound_;
+  std::map<std::uint64_t, LateInbound> lateInbound_;
+  std::uint64_t nextLateInbound_ = 0;
   /// Posted callbacks check it, so that work finishing after the engine is gone does nothing.
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
 };
